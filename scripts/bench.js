@@ -84,7 +84,7 @@ function progress(message) {
 
 const results = [];
 
-function report(name, value, unit, baseline, aim) {
+function report({ name, value, unit, baseline, aim }) {
   results.push({
     name,
     value,
@@ -108,13 +108,13 @@ function report(name, value, unit, baseline, aim) {
   progress('SDK build+hash: buildCheckoutEvent');
   const built = measure(checkouts, (checkout) => buildCheckoutEvent(checkout));
 
-  report(
-    'checkout events built (normalize + hash + validate)',
-    built,
-    'events/s',
-    { name: `bare SHA-256 of the same ${HASHED_FIELDS.length} values`, value: bare },
-    { ratio: 0.25 },
-  );
+  report({
+    name: 'checkout events built (normalize + hash + validate)',
+    value: built,
+    unit: 'events/s',
+    baseline: { name: `bare SHA-256 of the same ${HASHED_FIELDS.length} values`, value: bare },
+    aim: { ratio: 0.25 },
+  });
 }
 
 // --- Print

@@ -148,17 +148,20 @@ describe('pinterest-capi send', () => {
     const code = await main(['send', '--json', '-'], io);
 
     expect(code).toBe(1);
-    const result = JSON.parse(io.stdout());
+    const result = JSON.parse(io.stdout()) as {
+      calls: number;
+      outcomes: { status: string; eventId: string; error: string }[];
+    };
     expect(result.calls).toBe(1);
-    expect(result.outcomes.map((outcome: { status: string }) => outcome.status)).toEqual([
+    expect(result.outcomes.map((outcome) => outcome.status)).toEqual([
       'processed',
       'processed',
       'failed',
       'processed',
       'processed',
     ]);
-    expect(result.outcomes[2].eventId).toBe('visit-2');
-    expect(result.outcomes[2].error).toMatch(/past|old/i);
+    expect(result.outcomes[2]!.eventId).toBe('visit-2');
+    expect(result.outcomes[2]!.error).toMatch(/past|old/i);
     expect(io.stderr()).toContain('#2 visit-2 failed');
   });
 
@@ -176,7 +179,9 @@ describe('pinterest-capi send', () => {
 
     expect(code).toBe(0);
     const response = await fetch(`${sandbox.url}/__sandbox/events`);
-    const { events } = (await response.json()) as { events: { event: Record<string, any> }[] };
+    const { events } = (await response.json()) as {
+      events: { event: { event_id: string; custom_data: { contents: unknown; value: string } } }[];
+    };
     expect(events.map(({ event }) => event.event_id)).toEqual([
       'order-A-1-checkout',
       'order-A-2-checkout',

@@ -39,9 +39,9 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface CapiErrorOptions {
-  retryable?: boolean;
-  statusCode?: number;
-  requestId?: string;
+  retryable?: boolean | undefined;
+  statusCode?: number | undefined;
+  requestId?: string | undefined;
   cause?: unknown;
 }
 

@@ -41,7 +41,13 @@ export type {
   SendResult,
   EventOutcome,
   ClientEvents,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  RetryReason,
+  BatchErrorEvent,
 } from './client/client.js';
 export { shouldRetry, nextDelayMs, parseRetryAfter } from './client/retry-policy.js';
 export { CallPacer } from './client/pacer.js';
+export type { Pacer, CallPacerOptions } from './client/pacer.js';
 export { chunkEvents } from './client/batch.js';

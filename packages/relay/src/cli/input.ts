@@ -32,7 +32,7 @@ export async function readStream(stream: NodeJS.ReadableStream): Promise<string>
   const chunks: Buffer[] = [];
 
   for await (const chunk of stream) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   }
 
   return Buffer.concat(chunks).toString('utf8');
@@ -99,8 +99,8 @@ function parseJson(text: string): unknown[] {
   if (Array.isArray(parsed)) return parsed as unknown[];
 
   if (typeof parsed === 'object' && parsed !== null && 'data' in parsed) {
-    const { data } = parsed as { data: unknown };
-    if (Array.isArray(data)) return data as unknown[];
+    const { data } = parsed;
+    if (Array.isArray(data)) return data;
   }
 
   return [parsed];

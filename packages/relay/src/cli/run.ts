@@ -8,11 +8,13 @@ import { processIo } from './io.js';
 import type { CommandIo } from './io.js';
 import { runSandbox } from './sandbox.js';
 import { runSend } from './send.js';
+import { runServe } from './serve.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  serve: { run: runServe, summary: 'run the relay: ingest, durable queue, delivery, dashboard' },
   send: { run: runSend, summary: 'send events or checkouts from a file or stdin' },
   sandbox: { run: runSandbox, summary: "run the local stand-in for Pinterest's v5 API" },
 };

@@ -10,6 +10,7 @@ import {
   ValidationError,
   buildCheckoutEvent,
   chunkEvents,
+  deriveEventId,
   prepareEvent,
 } from '@pinterest-capi/sdk';
 import type {
@@ -128,7 +129,7 @@ function prepareRecords(records: unknown[], args: SendArgs): Prepared {
       if (!(error instanceof ValidationError)) throw error;
       prepared.rejected.push({
         index,
-        eventId: recordEventId(record),
+        eventId: recordEventId(record, args.checkout),
         status: 'rejected',
         issues: error.issues,
       });
@@ -138,10 +139,16 @@ function prepareRecords(records: unknown[], args: SendArgs): Prepared {
   return prepared;
 }
 
-function recordEventId(record: unknown): string | undefined {
+/** The id a rejected record would have had, so the summary can name it. */
+function recordEventId(record: unknown, checkout: boolean): string | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
-  const id = (record as { event_id?: unknown }).event_id;
-  return typeof id === 'string' ? id : undefined;
+  const { event_id: id, dedup_key: alias, order_id: orderId } = record as Record<string, unknown>;
+  if (typeof id === 'string') return id;
+  if (!checkout) return undefined;
+  if (typeof alias === 'string') return alias;
+  return typeof orderId === 'string' || typeof orderId === 'number'
+    ? deriveEventId(String(orderId))
+    : undefined;
 }
 
 /** Runs `send`; resolves to the exit code. */

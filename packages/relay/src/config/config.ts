@@ -1,0 +1,301 @@
+/**
+ * @module config/config
+ * The relay's configuration: environment variables for one ad account (names fixed by DESIGN.md),
+ * or a JSON file for several tenants. Every problem is reported at start, naming the variable or
+ * the file's field, and no secret is ever echoed.
+ */
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import type { ErrorObject } from 'ajv';
+
+import { CONFIG_FILE_SCHEMA } from './config-schema.js';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_API_BASE_URL = 'https://api.pinterest.com/v5';
+export const DEFAULT_DATABASE_URL = 'file:./data/pinterest-capi.sqlite';
+export const DEFAULT_CONFIG_FILE = 'pinterest-capi.config.json';
+
+/** One ad account, its credentials and who may send events to it. */
+export interface TenantConfig {
+  name: string;
+  adAccountId: string;
+  accessToken: string;
+  tagId: string | undefined;
+  apiKeys: string[];
+  partnerName: string | undefined;
+  callsPerMinute: number;
+  defaultCountry: string | undefined;
+  webhookSecrets: { shopify?: string; stripe?: string; woocommerce?: string };
+}
+
+export interface DeliveryConfig {
+  lingerMs: number;
+  retryBudgetMs: number;
+  maxEventAgeSeconds: number;
+  concurrency: number;
+  leaseMs: number;
+}
+
+export interface RelayConfig {
+  /** `sandbox`: no credentials were given, so an in-process sandbox stands in for Pinterest. */
+  mode: 'live' | 'sandbox';
+  port: number;
+  host: string;
+  apiBaseUrl: string;
+  databaseUrl: string;
+  tenants: TenantConfig[];
+  delivery: DeliveryConfig;
+  /** Days that delivered and dead events are kept (and duplicates recognised). */
+  retentionDays: number;
+  oauth: { clientId?: string; clientSecret?: string; oauthUrl: string };
+}
+
+/** The configuration is wrong; the message names the variable or field. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_DELIVERY: DeliveryConfig = {
+  lingerMs: 250,
+  retryBudgetMs: 24 * 60 * 60 * 1000,
+  maxEventAgeSeconds: 7 * 24 * 60 * 60,
+  concurrency: 4,
+  leaseMs: 60_000,
+};
+
+/** The API key `npm start` prints in sandbox mode, so the demo needs no setup. */
+export const SANDBOX_API_KEY = 'sandbox-relay-key';
+
+export interface LoadConfigOptions {
+  env: NodeJS.ProcessEnv;
+  /** An explicit `--config` path; otherwise `pinterest-capi.config.json` in `cwd` if present. */
+  configPath?: string | undefined;
+  cwd: string;
+  /** Overrides PORT (e.g. `--port`). */
+  port?: number | undefined;
+}
+
+/** Builds the configuration from the environment and an optional config file. */
+export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfig> {
+  const { env } = options;
+  const file = await readConfigFile(options);
+  const port = options.port ?? file?.port ?? parsePort(env['PORT']);
+  const base: Omit<RelayConfig, 'mode' | 'tenants'> = {
+    port,
+    host: file?.host ?? env['HOST'] ?? '0.0.0.0',
+    apiBaseUrl: file?.apiBaseUrl ?? env['PINTEREST_API_BASE_URL'] ?? DEFAULT_API_BASE_URL,
+    databaseUrl: file?.databaseUrl ?? env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL,
+    delivery: { ...DEFAULT_DELIVERY, ...deliveryFromFile(file) },
+    retentionDays: file?.retentionDays ?? 30,
+    oauth: {
+      ...(env['PINTEREST_CLIENT_ID'] ? { clientId: env['PINTEREST_CLIENT_ID'] } : {}),
+      ...(env['PINTEREST_CLIENT_SECRET'] ? { clientSecret: env['PINTEREST_CLIENT_SECRET'] } : {}),
+      oauthUrl: env['PINTEREST_OAUTH_URL'] ?? 'https://www.pinterest.com/oauth/',
+    },
+  };
+  const tenants = file?.tenants
+    ? file.tenants.map((t, i) => tenantFromFile(t, i, env))
+    : tenantsFromEnv(env);
+
+  if (tenants.length > 0) {
+    checkUnique(tenants);
+    return { ...base, mode: 'live', tenants };
+  }
+
+  if (env['NODE_ENV'] === 'production') {
+    const missing = ['PINTEREST_ACCESS_TOKEN', 'PINTEREST_AD_ACCOUNT_ID'].filter(
+      (name) => !env[name],
+    );
+    throw new ConfigError(
+      `NODE_ENV=production but no Pinterest credentials are configured: set ${missing.join(' and ')} ` +
+        `(or list tenants in ${options.configPath ?? DEFAULT_CONFIG_FILE})`,
+    );
+  }
+
+  return { ...base, mode: 'sandbox', tenants: [] };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = Number(value);
+
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError('PORT must be an integer from 0 to 65535');
+  }
+
+  return port;
+}
+
+function tenantsFromEnv(env: NodeJS.ProcessEnv): TenantConfig[] {
+  const accessToken = env['PINTEREST_ACCESS_TOKEN'];
+  const adAccountId = env['PINTEREST_AD_ACCOUNT_ID'];
+  if (!accessToken && !adAccountId) return [];
+  if (!accessToken)
+    throw new ConfigError('PINTEREST_AD_ACCOUNT_ID is set but PINTEREST_ACCESS_TOKEN is not');
+  if (!adAccountId)
+    throw new ConfigError('PINTEREST_ACCESS_TOKEN is set but PINTEREST_AD_ACCOUNT_ID is not');
+  if (!/^\d{1,18}$/.test(adAccountId))
+    throw new ConfigError('PINTEREST_AD_ACCOUNT_ID must be 1 to 18 digits');
+
+  const apiKeys = (env['RELAY_API_KEYS'] ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (apiKeys.length === 0) {
+    throw new ConfigError(
+      'RELAY_API_KEYS is not set: ingest needs at least one API key (comma-separated)',
+    );
+  }
+
+  const webhookSecrets: TenantConfig['webhookSecrets'] = {};
+  if (env['SHOPIFY_WEBHOOK_SECRET']) webhookSecrets.shopify = env['SHOPIFY_WEBHOOK_SECRET'];
+  if (env['STRIPE_WEBHOOK_SECRET']) webhookSecrets.stripe = env['STRIPE_WEBHOOK_SECRET'];
+  if (env['WOOCOMMERCE_WEBHOOK_SECRET'])
+    webhookSecrets.woocommerce = env['WOOCOMMERCE_WEBHOOK_SECRET'];
+
+  return [
+    {
+      name: 'default',
+      adAccountId,
+      accessToken,
+      tagId: env['PINTEREST_TAG_ID'],
+      apiKeys,
+      partnerName: undefined,
+      callsPerMinute: 5000,
+      defaultCountry: env['PINTEREST_DEFAULT_COUNTRY'],
+      webhookSecrets,
+    },
+  ];
+}
+
+/** The config file as its schema describes it. */
+interface ConfigFile {
+  port?: number;
+  host?: string;
+  apiBaseUrl?: string;
+  databaseUrl?: string;
+  retentionDays?: number;
+  delivery?: {
+    lingerMs?: number;
+    retryBudgetHours?: number;
+    maxEventAgeDays?: number;
+    concurrency?: number;
+  };
+  tenants?: FileTenant[];
+}
+
+interface FileTenant {
+  name: string;
+  adAccountId: string;
+  accessToken: string;
+  tagId?: string;
+  apiKeys: string[];
+  partnerName?: string;
+  callsPerMinute?: number;
+  defaultCountry?: string;
+  webhookSecrets?: { shopify?: string; stripe?: string; woocommerce?: string };
+}
+
+const ajv = new Ajv({ allErrors: true });
+const validateFile = ajv.compile<ConfigFile>(CONFIG_FILE_SCHEMA);
+
+async function readConfigFile(options: LoadConfigOptions): Promise<ConfigFile | undefined> {
+  const path = options.configPath ?? `${options.cwd}/${DEFAULT_CONFIG_FILE}`;
+  let text: string;
+
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && options.configPath === undefined) return undefined;
+    throw new ConfigError(`cannot read config file ${path}: ${code ?? 'unreadable'}`);
+  }
+
+  let parsed: unknown;
+
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+
+  if (!validateFile(parsed)) {
+    const problems = (validateFile.errors ?? []).map(describeSchemaError).join('; ');
+    throw new ConfigError(`config file ${path}: ${problems}`);
+  }
+
+  return parsed;
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const where =
+    error.instancePath === '' ? '(top level)' : error.instancePath.slice(1).replaceAll('/', '.');
+  if (error.keyword === 'additionalProperties') {
+    return `${where}: unknown field "${String(error.params['additionalProperty'])}"`;
+  }
+
+  return `${where}: ${error.message ?? 'is invalid'}`;
+}
+
+function deliveryFromFile(file: ConfigFile | undefined): Partial<DeliveryConfig> {
+  const delivery = file?.delivery;
+  if (!delivery) return {};
+  const result: Partial<DeliveryConfig> = {};
+  if (delivery.lingerMs !== undefined) result.lingerMs = delivery.lingerMs;
+  if (delivery.retryBudgetHours !== undefined)
+    result.retryBudgetMs = delivery.retryBudgetHours * 3_600_000;
+  if (delivery.maxEventAgeDays !== undefined)
+    result.maxEventAgeSeconds = delivery.maxEventAgeDays * 86_400;
+  if (delivery.concurrency !== undefined) result.concurrency = delivery.concurrency;
+  return result;
+}
+
+/** `${NAME}` in a secret field is read from the environment, so the file can be committed. */
+function resolveSecret(value: string, field: string, env: NodeJS.ProcessEnv): string {
+  const match = /^\$\{([A-Z0-9_]+)\}$/.exec(value);
+  if (!match) return value;
+  const name = match[1] ?? '';
+  const resolved = env[name];
+  if (!resolved) throw new ConfigError(`${field} refers to \${${name}}, which is not set`);
+  return resolved;
+}
+
+function tenantFromFile(tenant: FileTenant, index: number, env: NodeJS.ProcessEnv): TenantConfig {
+  const at = `tenants.${index}`;
+  const secrets: TenantConfig['webhookSecrets'] = {};
+
+  for (const platform of ['shopify', 'stripe', 'woocommerce'] as const) {
+    const secret = tenant.webhookSecrets?.[platform];
+    if (secret !== undefined)
+      secrets[platform] = resolveSecret(secret, `${at}.webhookSecrets.${platform}`, env);
+  }
+
+  return {
+    name: tenant.name,
+    adAccountId: tenant.adAccountId,
+    accessToken: resolveSecret(tenant.accessToken, `${at}.accessToken`, env),
+    tagId: tenant.tagId,
+    apiKeys: tenant.apiKeys.map((key, i) => resolveSecret(key, `${at}.apiKeys.${i}`, env)),
+    partnerName: tenant.partnerName,
+    callsPerMinute: tenant.callsPerMinute ?? 5000,
+    defaultCountry: tenant.defaultCountry,
+    webhookSecrets: secrets,
+  };
+}
+
+function checkUnique(tenants: TenantConfig[]): void {
+  const names = new Set<string>();
+  const keys = new Set<string>();
+
+  for (const tenant of tenants) {
+    if (names.has(tenant.name)) throw new ConfigError(`tenant name "${tenant.name}" is used twice`);
+    names.add(tenant.name);
+
+    for (const key of tenant.apiKeys) {
+      // Never echo the key itself: name the tenant that repeats it.
+      if (keys.has(key))
+        throw new ConfigError(`tenant "${tenant.name}" reuses an API key of another tenant`);
+      keys.add(key);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * @module ops/routes
+ * Operations endpoints: liveness, readiness, Prometheus metrics, and where one event is.
+ */
+import type { FastifyInstance } from 'fastify';
+
+import type { RelayMetrics } from '../metrics.js';
+import type { EventRecord, EventStore } from '../queue/store.js';
+
+export interface AccountHealth {
+  adAccountId: string;
+  paused: false | { reason: string; since: number };
+}
+
+export interface OpsDeps {
+  store: EventStore;
+  metrics: RelayMetrics;
+  mode: 'live' | 'sandbox';
+  storeKind: 'sqlite' | 'postgres';
+  accounts(): AccountHealth[];
+  /** Resolves an API key to the ad account it may read; undefined rejects. */
+  authenticate(apiKey: string): { adAccountId: string } | undefined;
+}
+
+/** Registers `/healthz`, `/readyz`, `/metrics` and `GET /v1/events/:event_id`. */
+export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const accounts = deps.accounts();
+    const paused = accounts.filter((account) => account.paused !== false);
+    let storeOk = true;
+
+    try {
+      await deps.store.stats();
+    } catch {
+      storeOk = false;
+    }
+
+    // A paused account does not make the relay unready: ingest still stores its events safely, and
+    // taking the relay out of a load balancer would lose them. It is reported as degraded instead.
+    const status = !storeOk ? 'unavailable' : paused.length > 0 ? 'degraded' : 'ready';
+    return reply.code(storeOk ? 200 : 503).send({
+      status,
+      mode: deps.mode,
+      store: { kind: deps.storeKind, reachable: storeOk },
+      credentials: deps.mode === 'sandbox' ? 'sandbox' : 'configured',
+      accounts,
+    });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.get<{ Params: { event_id: string } }>('/v1/events/:event_id', async (request, reply) => {
+    const key = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const tenant = key === undefined ? undefined : deps.authenticate(key);
+
+    if (!tenant) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({
+          error: { code: 'RELAY_ERR_UNAUTHORIZED', message: 'a valid relay API key is required' },
+        });
+    }
+
+    const record = await deps.store.get(tenant.adAccountId, request.params.event_id);
+
+    if (!record) {
+      return reply.code(404).send({
+        error: {
+          code: 'RELAY_ERR_EVENT_NOT_FOUND',
+          message: 'no event with that event_id for this ad account',
+        },
+      });
+    }
+
+    return describeRecord(record);
+  });
+}
+
+/** The public view of a stored event: where it is and what Pinterest said. */
+export function describeRecord(record: EventRecord): Record<string, unknown> {
+  const iso = (ms: number | undefined) =>
+    ms === undefined ? undefined : new Date(ms).toISOString();
+  const base = {
+    event_id: record.eventId,
+    ad_account_id: record.adAccountId,
+    event_name: record.eventName,
+    source: record.source,
+    received_at: iso(record.receivedAt),
+    attempts: record.attempts,
+  };
+
+  switch (record.state) {
+    case 'delivered':
+      return {
+        ...base,
+        state: 'delivered',
+        delivered_at: iso(record.deliveredAt),
+        pinterest: { status: 'processed', warning_message: record.warning ?? null },
+      };
+    case 'dead':
+      return { ...base, state: 'dead', reason: record.lastError, last_status: record.lastStatus };
+    case 'failed':
+      return {
+        ...base,
+        state: 'retrying',
+        next_attempt_at: iso(record.nextAttemptAt),
+        last_error: record.lastError,
+        last_status: record.lastStatus,
+      };
+    default:
+      return { ...base, state: record.state === 'in_flight' ? 'sending' : 'queued' };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * @module queue/sqlite-migrations
+ * The SQLite queue's schema, as an ordered list of migrations. The database records how many it
+ * has applied in `PRAGMA user_version`, so a start applies only the ones it lacks, and a relay
+ * that finds a schema newer than it knows refuses to touch it.
+ *
+ * Rules for adding one: append, never edit or reorder an applied migration; each runs in the same
+ * transaction as the `user_version` bump, so a crash leaves either the old schema or the new one.
+ */
+import type Database from 'better-sqlite3';
+
+export interface SqliteMigration {
+  /** The `user_version` the database has once this migration is applied (1, 2, 3, ...). */
+  version: number;
+  /** What it changes and why, for people reading the history. */
+  description: string;
+  sql: string;
+}
+
+/**
+ * Migration 1, the queue table.
+ *
+ * - One row per (ad account, event_id): the UNIQUE constraint is what makes ingest idempotent,
+ *   and a row lives until `prune` removes it, which sets the deduplication window.
+ * - `payload` is the wire event as compact JSON *without* `user_data.client_ip_address` and
+ *   `client_user_agent`: those two are the only raw personal data the relay holds (everything
+ *   else in `user_data` is SHA-256 hex), so they get their own columns and can be set to NULL
+ *   the moment the event is delivered or dead, without rewriting the JSON.
+ * - Times are epoch milliseconds, except `event_time` (Unix seconds, as on the wire).
+ * - `next_attempt_at` is when a pending or failed event is due; `lease_expires_at` is when an
+ *   in-flight event becomes claimable again because its worker went silent.
+ * - STRICT makes SQLite reject a value of the wrong type instead of storing it as text.
+ *
+ * Indexes, each for a query the relay runs often:
+ * - `events_work`: claiming, `nextDueAt` and `accountsWithWork` walk only undelivered rows of one
+ *   account in id (arrival) order. Partial, so delivered history does not slow the hot path.
+ * - `events_state`: counts by state, the oldest pending event, `prune` and `replay`.
+ * - `events_event_id`: `GET /v1/events/{event_id}` when the ad account is not given.
+ */
+const CREATE_EVENTS = `
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  ad_account_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_name TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  client_ip_address TEXT,
+  client_user_agent TEXT,
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'in_flight', 'failed', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  lease_owner TEXT,
+  lease_expires_at INTEGER,
+  last_error TEXT,
+  last_status INTEGER,
+  delivered_at INTEGER,
+  warning TEXT,
+  UNIQUE (ad_account_id, event_id)
+) STRICT;
+
+CREATE INDEX events_work ON events (ad_account_id, id)
+  WHERE state IN ('pending', 'in_flight', 'failed');
+
+CREATE INDEX events_state ON events (state, received_at);
+
+CREATE INDEX events_event_id ON events (event_id);
+`;
+
+/** Every migration, oldest first. `version` equals position + 1. */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'the events table with its idempotency key and the indexes for claiming and stats',
+    sql: CREATE_EVENTS,
+  },
+];
+
+/** The schema version this code writes and expects. */
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
+
+/**
+ * Brings the database up to {@link SQLITE_SCHEMA_VERSION}, applying each missing migration in its
+ * own write transaction, and returns how many it applied (0 when already current).
+ *
+ * The version is read inside an IMMEDIATE transaction, which holds the write lock, so two relays
+ * starting together on one file cannot both apply the same migration.
+ *
+ * @throws Error when the database was written by a newer relay (its version is higher).
+ */
+export function runSqliteMigrations(db: Database.Database): number {
+  let applied = 0;
+  for (const migration of SQLITE_MIGRATIONS) {
+    const step = db.transaction(() => {
+      const current = readUserVersion(db);
+      if (current > SQLITE_SCHEMA_VERSION) {
+        throw new Error(
+          `queue database schema is version ${current}, newer than this relay's ` +
+            `${SQLITE_SCHEMA_VERSION}: upgrade the relay or point it at another database`,
+        );
+      }
+
+      if (current >= migration.version) return false;
+      db.exec(migration.sql);
+      // PRAGMA takes no bound parameters; the value is our own integer, never input.
+      db.pragma(`user_version = ${migration.version}`);
+      return true;
+    });
+    if (step.immediate()) applied++;
+  }
+
+  return applied;
+}
+
+/** The `PRAGMA user_version` of the database: how many migrations it has. */
+export function readUserVersion(db: Database.Database): number {
+  const version: unknown = db.pragma('user_version', { simple: true });
+  return typeof version === 'number' ? version : 0;
+}

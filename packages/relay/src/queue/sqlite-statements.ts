@@ -1,0 +1,200 @@
+/**
+ * @module queue/sqlite-statements
+ * Every SQL statement the SQLite store runs, prepared once per connection. Kept apart from the
+ * store class so the queries (and the index each one relies on, see `sqlite-migrations.ts`) can
+ * be read in one place.
+ */
+import type Database from 'better-sqlite3';
+
+/** A row as `get`, `findByEventId` and `EventRecord` need it. */
+export interface RecordRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  event_time: number;
+  source: string;
+  state: string;
+  attempts: number;
+  received_at: number;
+  next_attempt_at: number | null;
+  lease_expires_at: number | null;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  warning: string | null;
+}
+
+/** A row as a claim hands it out. */
+export interface ClaimRow {
+  id: number;
+  ad_account_id: string;
+  event_id: string;
+  payload: string;
+  client_ip_address: string | null;
+  client_user_agent: string | null;
+  attempts: number;
+  received_at: number;
+}
+
+export interface InsertParams {
+  adAccountId: string;
+  eventId: string;
+  eventName: string;
+  eventTime: number;
+  source: string;
+  receivedAt: number;
+  payload: string;
+  clientIpAddress: string | null;
+  clientUserAgent: string | null;
+}
+
+export interface ClaimParams {
+  adAccountId: string;
+  now: number;
+  limit: number;
+  owner: string;
+  leaseExpiresAt: number;
+}
+
+export interface ReplayParams {
+  adAccountId: string | null;
+  /** JSON array of event ids, or null for any. */
+  eventIds: string | null;
+  errorContains: string | null;
+  since: number | null;
+  now: number;
+}
+
+const RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
+  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning`;
+
+// The literal `state IN ('pending', 'in_flight', 'failed')` repeats the WHERE of the partial index
+// `events_work` word for word: SQLite uses a partial index only when the query states its
+// condition, so these queries walk undelivered rows only.
+const UNDELIVERED = `state IN ('pending', 'in_flight', 'failed')`;
+
+// A due row is pending or failed with its time come, or in flight with its lease run out (the
+// worker that held it is presumed dead). Oldest first, so arrival order is kept per account.
+const CLAIM = `
+UPDATE events
+SET state = 'in_flight', attempts = attempts + 1,
+    lease_owner = @owner, lease_expires_at = @leaseExpiresAt
+WHERE id IN (
+  SELECT id FROM events
+  WHERE ad_account_id = @adAccountId AND ${UNDELIVERED}
+    AND CASE state WHEN 'in_flight' THEN lease_expires_at ELSE next_attempt_at END <= @now
+  ORDER BY id
+  LIMIT @limit
+)
+RETURNING id, ad_account_id, event_id, payload, client_ip_address, client_user_agent, attempts,
+  received_at`;
+
+// Settle guards. Without an owner on the settlement, the state decides what a late report from a
+// worker whose lease was taken over may still change:
+// - delivered wins over anything but an earlier delivery: Pinterest processed it, that is final;
+// - failed applies only to an event still in flight, so it never undoes a delivery or a death;
+// - dead never overrides a delivery (or repeats itself).
+const SETTLE_DELIVERED = `
+UPDATE events
+SET state = 'delivered', delivered_at = @at, warning = @warning,
+    client_ip_address = NULL, client_user_agent = NULL,
+    next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+WHERE id = @id AND state <> 'delivered'`;
+
+const SETTLE_FAILED = `
+UPDATE events
+SET state = 'failed', next_attempt_at = @nextAttemptAt, last_error = @error, last_status = @status,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = @id AND state = 'in_flight'`;
+
+const SETTLE_DEAD = `
+UPDATE events
+SET state = 'dead', last_error = @error, last_status = @status,
+    client_ip_address = NULL, client_user_agent = NULL,
+    next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+WHERE id = @id AND state NOT IN ('delivered', 'dead')`;
+
+// A released event goes back to the state it was claimed from, which `last_error` tells apart:
+// only an event that has failed before carries one.
+const RELEASE = `
+UPDATE events
+SET state = CASE WHEN last_error IS NULL THEN 'pending' ELSE 'failed' END,
+    attempts = max(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL
+WHERE id = ? AND state = 'in_flight'`;
+
+// A replayed event starts a fresh retry budget; its last error stays for the record.
+const REPLAY = `
+UPDATE events
+SET state = 'pending', attempts = 0, next_attempt_at = @now,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE state = 'dead'
+  AND (@adAccountId IS NULL OR ad_account_id = @adAccountId)
+  AND (@eventIds IS NULL OR event_id IN (SELECT value FROM json_each(@eventIds)))
+  AND (@errorContains IS NULL OR instr(last_error, @errorContains) > 0)
+  AND (@since IS NULL OR received_at >= @since)`;
+
+/** Prepares every statement of the store on an open, migrated connection. */
+type Statement<P extends unknown[] | object, R = unknown> = Database.Statement<P, R>;
+
+/** The store's prepared statements (named explicitly so declaration files can name the type). */
+export interface SqliteStatements {
+  insert: Statement<InsertParams>;
+  claim: Statement<ClaimParams, ClaimRow>;
+  settleDelivered: Statement<{ id: number; at: number; warning: string | null }>;
+  settleFailed: Statement<{
+    id: number;
+    nextAttemptAt: number;
+    error: string;
+    status: number | null;
+  }>;
+  settleDead: Statement<{ id: number; error: string; status: number | null }>;
+  release: Statement<[number]>;
+  nextDueAt: Statement<[string], { due: number | null }>;
+  accountsWithWork: Statement<[], { ad_account_id: string }>;
+  get: Statement<[string, string], RecordRow>;
+  findByEventId: Statement<[string], RecordRow>;
+  countByState: Statement<[], { state: string; count: number }>;
+  oldestPending: Statement<[], { oldest: number | null }>;
+  replay: Statement<ReplayParams>;
+  prune: Statement<[number]>;
+}
+
+export function prepareStatements(db: Database.Database): SqliteStatements {
+  return {
+    insert: db.prepare<InsertParams>(`
+      INSERT INTO events (ad_account_id, event_id, event_name, event_time, source, received_at,
+        payload, client_ip_address, client_user_agent, state, next_attempt_at)
+      VALUES (@adAccountId, @eventId, @eventName, @eventTime, @source, @receivedAt,
+        @payload, @clientIpAddress, @clientUserAgent, 'pending', @receivedAt)
+      ON CONFLICT (ad_account_id, event_id) DO NOTHING`),
+    claim: db.prepare<ClaimParams, ClaimRow>(CLAIM),
+    settleDelivered: db.prepare<{ id: number; at: number; warning: string | null }>(
+      SETTLE_DELIVERED,
+    ),
+    settleFailed: db.prepare<{
+      id: number;
+      nextAttemptAt: number;
+      error: string;
+      status: number | null;
+    }>(SETTLE_FAILED),
+    settleDead: db.prepare<{ id: number; error: string; status: number | null }>(SETTLE_DEAD),
+    release: db.prepare<[number]>(RELEASE),
+    nextDueAt: db.prepare<[string], { due: number | null }>(`
+      SELECT min(CASE state WHEN 'in_flight' THEN lease_expires_at ELSE next_attempt_at END) AS due
+      FROM events WHERE ad_account_id = ? AND ${UNDELIVERED}`),
+    accountsWithWork: db.prepare<[], { ad_account_id: string }>(`
+      SELECT DISTINCT ad_account_id FROM events WHERE ${UNDELIVERED} ORDER BY ad_account_id`),
+    get: db.prepare<[string, string], RecordRow>(`
+      SELECT ${RECORD_COLUMNS} FROM events WHERE ad_account_id = ? AND event_id = ?`),
+    findByEventId: db.prepare<[string], RecordRow>(`
+      SELECT ${RECORD_COLUMNS} FROM events WHERE event_id = ?
+      ORDER BY received_at DESC, id DESC`),
+    countByState: db.prepare<[], { state: string; count: number }>(`
+      SELECT state, count(*) AS count FROM events GROUP BY state`),
+    oldestPending: db.prepare<[], { oldest: number | null }>(`
+      SELECT min(received_at) AS oldest FROM events WHERE ${UNDELIVERED}`),
+    replay: db.prepare<ReplayParams>(REPLAY),
+    prune: db.prepare<[number]>(`
+      DELETE FROM events WHERE state IN ('delivered', 'dead') AND received_at < ?`),
+  };
+}

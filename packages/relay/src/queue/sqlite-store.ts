@@ -1,0 +1,345 @@
+/**
+ * @module queue/sqlite-store
+ * The embedded queue: one SQLite file (better-sqlite3) in WAL mode, fsynced on every commit. The
+ * default store, needing nothing but a writable directory.
+ *
+ * better-sqlite3 is synchronous: every call runs to completion on the event loop. That is what
+ * makes group commit work without a lock: requests that arrive while one commit is being fsynced
+ * queue up in the OS and are written together by the next one (see `group-commit.ts`).
+ */
+import type Database from 'better-sqlite3';
+
+import { openSqliteConnection } from './sqlite-connection.js';
+import type { CheckpointCadence, SqliteStoreOptions } from './sqlite-connection.js';
+import { runSqliteMigrations } from './sqlite-migrations.js';
+import { prepareStatements } from './sqlite-statements.js';
+import type { ClaimRow, RecordRow, SqliteStatements } from './sqlite-statements.js';
+import { EVENT_STATES } from './store.js';
+import type {
+  ClaimOptions,
+  ClaimedEvent,
+  EnqueueResult,
+  EventRecord,
+  EventSource,
+  EventState,
+  EventStore,
+  NewEvent,
+  QueueStats,
+  ReplayFilter,
+  Settlement,
+} from './store.js';
+import { assertHashedOnly, joinEvent, splitEvent } from './stored-event.js';
+
+export type { SqliteStoreOptions } from './sqlite-connection.js';
+
+/**
+ * An {@link EventStore} on an embedded SQLite file.
+ *
+ * @example
+ * const store = SqliteStore.open({ path: './data/relay.db' });
+ * const [result] = await store.enqueue([{ adAccountId, event, source: 'events', receivedAt }]);
+ */
+export class SqliteStore implements EventStore {
+  readonly #db: Database.Database;
+  readonly #statements: SqliteStatements;
+  readonly #checkpointEvery: number;
+  readonly #checkpointWhenIdleMs: number;
+  #idleTimer: NodeJS.Timeout | undefined;
+  // Transactions are built once, like the statements; each is run with `.immediate()`.
+  readonly #enqueueTx: Database.Transaction<(events: readonly NewEvent[]) => EnqueueResult[]>;
+  readonly #settleTx: Database.Transaction<(settlements: readonly Settlement[]) => void>;
+  readonly #releaseTx: Database.Transaction<(ids: readonly number[]) => void>;
+  readonly #claimTx: Database.Transaction<(options: ClaimOptions) => ClaimRow[]>;
+  #commitsSinceCheckpoint = 0;
+
+  private constructor(db: Database.Database, cadence: CheckpointCadence) {
+    this.#db = db;
+    this.#checkpointEvery = cadence.everyCommits;
+    this.#checkpointWhenIdleMs = cadence.whenIdleMs;
+    this.#statements = prepareStatements(db);
+    this.#enqueueTx = db.transaction((events: readonly NewEvent[]) => this.#insertAll(events));
+    this.#settleTx = db.transaction((settlements: readonly Settlement[]) => {
+      for (const settlement of settlements) this.#settleOne(settlement);
+    });
+    this.#releaseTx = db.transaction((ids: readonly number[]) => {
+      for (const id of ids) this.#statements.release.run(id);
+    });
+    this.#claimTx = db.transaction((options: ClaimOptions) =>
+      this.#statements.claim.all({
+        adAccountId: options.adAccountId,
+        now: options.now,
+        limit: options.limit,
+        owner: options.owner,
+        leaseExpiresAt: options.now + options.leaseMs,
+      }),
+    );
+  }
+
+  /**
+   * Opens (or creates) the database, sets its pragmas and brings the schema up to date.
+   *
+   * @throws RangeError for an invalid option; Error when the file cannot be opened or its schema
+   *   is newer than this relay.
+   */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const { db, cadence } = openSqliteConnection(options);
+    return new SqliteStore(db, cadence);
+  }
+
+  /** The database file's path, or `':memory:'`. */
+  get path(): string {
+    return this.#db.name;
+  }
+
+  migrate(): Promise<void> {
+    return this.#run(() => {
+      runSqliteMigrations(this.#db);
+    });
+  }
+
+  enqueue(events: readonly NewEvent[]): Promise<EnqueueResult[]> {
+    return this.#run(() => {
+      assertHashedOnly(events);
+      if (events.length === 0) return [];
+      return this.#write(() => this.#enqueueTx.immediate(events));
+    });
+  }
+
+  claim(options: ClaimOptions): Promise<ClaimedEvent[]> {
+    return this.#run(() => {
+      checkClaimOptions(options);
+      if (options.limit === 0) return [];
+      // IMMEDIATE takes the write lock before the rows are chosen, so a relay in another process
+      // cannot choose the same rows between our read and our update.
+      const rows = this.#write(() => this.#claimTx.immediate(options));
+      // RETURNING gives no order guarantee; arrival order is part of the contract.
+      return rows.sort((a, b) => a.id - b.id).map(toClaimedEvent);
+    });
+  }
+
+  settle(settlements: readonly Settlement[]): Promise<void> {
+    return this.#run(() => {
+      if (settlements.length === 0) return;
+      this.#write(() => {
+        this.#settleTx.immediate(settlements);
+      });
+    });
+  }
+
+  release(ids: readonly number[]): Promise<void> {
+    return this.#run(() => {
+      if (ids.length === 0) return;
+      this.#write(() => {
+        this.#releaseTx.immediate(ids);
+      });
+    });
+  }
+
+  nextDueAt(adAccountId: string): Promise<number | undefined> {
+    return this.#run(() => this.#statements.nextDueAt.get(adAccountId)?.due ?? undefined);
+  }
+
+  accountsWithWork(): Promise<string[]> {
+    return this.#run(() => this.#statements.accountsWithWork.all().map((r) => r.ad_account_id));
+  }
+
+  get(adAccountId: string, eventId: string): Promise<EventRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#statements.get.get(adAccountId, eventId);
+      return row === undefined ? undefined : toEventRecord(row);
+    });
+  }
+
+  findByEventId(eventId: string): Promise<EventRecord[]> {
+    return this.#run(() => this.#statements.findByEventId.all(eventId).map(toEventRecord));
+  }
+
+  stats(): Promise<QueueStats> {
+    return this.#run(() => {
+      const byState = Object.fromEntries(EVENT_STATES.map((s) => [s, 0])) as QueueStats['byState'];
+      for (const { state, count } of this.#statements.countByState.all()) {
+        byState[state as EventState] = count;
+      }
+
+      const oldest = this.#statements.oldestPending.get()?.oldest ?? undefined;
+      return { byState, oldestPendingReceivedAt: oldest };
+    });
+  }
+
+  replay(filter: ReplayFilter, now: number): Promise<number> {
+    return this.#run(() => {
+      const params = {
+        adAccountId: filter.adAccountId ?? null,
+        eventIds: filter.eventIds === undefined ? null : JSON.stringify(filter.eventIds),
+        errorContains: filter.errorContains ?? null,
+        since: filter.since ?? null,
+        now,
+      };
+      return this.#write(() => this.#statements.replay.run(params).changes);
+    });
+  }
+
+  prune(before: number): Promise<number> {
+    return this.#run(() => this.#write(() => this.#statements.prune.run(before).changes));
+  }
+
+  /**
+   * Copies the WAL into the database file and truncates it to zero bytes. Runs by itself every
+   * `checkpointEveryCommits` writes; call it when idle to purge delivered IP addresses sooner.
+   * Returns false when another connection's reader kept part of the WAL in use.
+   */
+  checkpoint(): boolean {
+    this.#commitsSinceCheckpoint = 0;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#db.memory) return true;
+    const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result?.busy === 0;
+  }
+
+  /** The durability settings in force on this connection, for readiness checks and tests. */
+  settings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA' } {
+    const journalMode = String(this.#db.pragma('journal_mode', { simple: true }));
+    const level = Number(this.#db.pragma('synchronous', { simple: true }));
+    const synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] ?? 'OFF';
+    return { journalMode, synchronous };
+  }
+
+  close(): Promise<void> {
+    return this.#run(() => {
+      clearTimeout(this.#idleTimer);
+      if (this.#db.open) this.#db.close();
+    });
+  }
+
+  #insertAll(events: readonly NewEvent[]): EnqueueResult[] {
+    return events.map(({ adAccountId, event, source, receivedAt }) => {
+      const parts = splitEvent(event);
+      const { changes } = this.#statements.insert.run({
+        adAccountId,
+        eventId: event.event_id,
+        eventName: event.event_name,
+        eventTime: event.event_time,
+        source,
+        receivedAt,
+        ...parts,
+      });
+      return { eventId: event.event_id, status: changes === 1 ? 'accepted' : 'duplicate' };
+    });
+  }
+
+  #settleOne(settlement: Settlement): void {
+    const { id } = settlement;
+    switch (settlement.state) {
+      case 'delivered':
+        this.#statements.settleDelivered.run({
+          id,
+          at: settlement.at,
+          warning: settlement.warning ?? null,
+        });
+        break;
+      case 'failed':
+        this.#statements.settleFailed.run({
+          id,
+          nextAttemptAt: settlement.nextAttemptAt,
+          error: settlement.error,
+          status: settlement.status ?? null,
+        });
+        break;
+      case 'dead':
+        this.#statements.settleDead.run({
+          id,
+          error: settlement.error,
+          status: settlement.status ?? null,
+        });
+    }
+  }
+
+  /** Runs one committed write, then checkpoints when its turn has come. */
+  #write<T>(commit: () => T): T {
+    const result = commit();
+    this.#commitsSinceCheckpoint++;
+    if (this.#commitsSinceCheckpoint >= this.#checkpointEvery) this.checkpoint();
+    else this.#armIdleCheckpoint();
+    return result;
+  }
+
+  /** (Re)starts the countdown to a checkpoint that runs once writes pause. */
+  #armIdleCheckpoint(): void {
+    if (this.#checkpointWhenIdleMs === 0 || this.#db.memory) return;
+    if (this.#idleTimer !== undefined) {
+      this.#idleTimer.refresh();
+      return;
+    }
+
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      // A failure here is not lost: the next write's own checkpoint, or the write, reports it.
+      // Thrown from a timer it would only crash the process.
+      try {
+        if (this.#db.open) this.checkpoint();
+      } catch {
+        this.#commitsSinceCheckpoint = this.#checkpointEvery;
+      }
+    }, this.#checkpointWhenIdleMs);
+    // A pending checkpoint must not keep a finished process alive.
+    this.#idleTimer.unref();
+  }
+
+  /** Turns a synchronous call into the interface's promise; a throw becomes a rejection. */
+  #run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      resolve(work());
+    });
+  }
+}
+
+function checkClaimOptions(options: ClaimOptions): void {
+  // SQLite reads a negative LIMIT as "no limit": refuse it rather than claim the whole queue.
+  if (!Number.isInteger(options.limit) || options.limit < 0) {
+    throw new RangeError('claim option limit must be a non-negative integer');
+  }
+
+  if (!(options.leaseMs > 0)) throw new RangeError('claim option leaseMs must be positive');
+}
+
+function toClaimedEvent(row: ClaimRow): ClaimedEvent {
+  return {
+    id: row.id,
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    event: joinEvent({
+      payload: row.payload,
+      clientIpAddress: row.client_ip_address,
+      clientUserAgent: row.client_user_agent,
+    }),
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+  };
+}
+
+function toEventRecord(row: RecordRow): EventRecord {
+  const state = row.state as EventState;
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    eventTime: row.event_time,
+    source: row.source as EventSource,
+    state,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    nextAttemptAt: nextAttemptOf(state, row),
+    deliveredAt: row.delivered_at ?? undefined,
+    lastError: row.last_error ?? undefined,
+    lastStatus: row.last_status ?? undefined,
+    warning: row.warning ?? undefined,
+  };
+}
+
+/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
+function nextAttemptOf(state: EventState, row: RecordRow): number | undefined {
+  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
+  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
+  return undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * @module queue/stored-event
+ * How a wire event is laid out in a store row, the same for every store: the event as compact
+ * JSON without its raw IP address and user agent, and those two apart so they can be purged on
+ * delivery. Also the last guard that keeps unhashed identifiers off the disk.
+ */
+import type { WireEvent, WireUserData } from '@pinterest-capi/sdk';
+
+import type { NewEvent } from './store.js';
+
+/** A wire event split for storage. */
+export interface StoredEventParts {
+  /** The wire event as compact JSON, without `client_ip_address` and `client_user_agent`. */
+  payload: string;
+  clientIpAddress: string | null;
+  clientUserAgent: string | null;
+}
+
+/**
+ * `user_data` keys Pinterest takes unhashed. Every other key holds SHA-256 hex digests (the
+ * `HASHED_USER_DATA_KEYS` of the SDK's wire types); listing the raw ones instead of the hashed
+ * ones means a key nobody planned for is refused rather than written to disk as it came.
+ */
+const RAW_USER_DATA_KEYS: ReadonlySet<string> = new Set([
+  'client_ip_address',
+  'client_user_agent',
+  'click_id',
+  'partner_id',
+]);
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/** Splits a wire event into its stored parts, leaving the caller's object as it was. */
+export function splitEvent(event: WireEvent): StoredEventParts {
+  const { client_ip_address: ip, client_user_agent: userAgent, ...userData } = event.user_data;
+  return {
+    payload: JSON.stringify({ ...event, user_data: userData }),
+    clientIpAddress: ip ?? null,
+    clientUserAgent: userAgent ?? null,
+  };
+}
+
+/** Puts a stored event back together: the full wire event, raw IP and user agent included. */
+export function joinEvent(parts: StoredEventParts): WireEvent {
+  const event = JSON.parse(parts.payload) as WireEvent;
+  const userData: WireUserData = { ...event.user_data };
+  if (parts.clientIpAddress !== null) userData.client_ip_address = parts.clientIpAddress;
+  if (parts.clientUserAgent !== null) userData.client_user_agent = parts.clientUserAgent;
+  return { ...event, user_data: userData };
+}
+
+/**
+ * Checks that every event's `user_data` carries only SHA-256 hex digests outside the four keys
+ * Pinterest takes raw, so a raw email or phone number can never reach the queue's files even if
+ * a caller skipped hashing. Stores run it before writing anything.
+ *
+ * @throws TypeError naming the first offending path (never its value), e.g.
+ *   `events[2].user_data.em[0]`.
+ */
+export function assertHashedOnly(events: readonly NewEvent[]): void {
+  events.forEach((newEvent, index) => {
+    const userData = newEvent.event.user_data as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(userData)) {
+      if (RAW_USER_DATA_KEYS.has(key) || value === undefined) continue;
+      const path = `events[${index}].user_data.${key}`;
+      if (!Array.isArray(value)) throw unhashed(path, 'must be an array of SHA-256 hex digests');
+      value.forEach((item: unknown, i) => {
+        if (typeof item !== 'string' || !SHA256_HEX.test(item)) {
+          throw unhashed(`${path}[${i}]`, 'must be a SHA-256 hex digest');
+        }
+      });
+    }
+  });
+}
+
+function unhashed(path: string, rule: string): TypeError {
+  return new TypeError(`${path} ${rule}: the queue stores hashed identifiers only`);
+}

@@ -1,0 +1,272 @@
+/**
+ * @module build/prepare-event
+ * Turns a friendly event (raw `user_data`, numeric prices, `Date` times) into the wire event
+ * Pinterest expects, and checks the result, so that one call either returns a sendable event or
+ * throws with every broken rule at once.
+ */
+
+import { NormalizationError, ValidationError } from '../errors.js';
+import type { ValidationIssue } from '../errors.js';
+import { checkDecimal, formatDecimal } from '../money.js';
+import { hashUserData } from '../normalize/user-data.js';
+import type { NormalizeOptions, RawUserData } from '../normalize/user-data.js';
+import { EVENT_FIELDS } from '../wire.js';
+import type {
+  ActionSource,
+  EventName,
+  WireContent,
+  WireCustomData,
+  WireEvent,
+  WireUserData,
+} from '../wire.js';
+import { issue, isPlainObject, joinPath } from '../validate/checks.js';
+import type { PlainObject } from '../validate/checks.js';
+import { PARTNER_NAME_PATTERN, validateEvent } from '../validate/validate-event.js';
+import type { ValidateOptions } from '../validate/validate-event.js';
+import { toEventSeconds } from './event-time.js';
+
+/** One line item as the caller has it: the price may be a number. */
+export type ContentInput = Omit<WireContent, 'item_price'> & { item_price?: number | string };
+
+/** `custom_data` as the caller has it: money may be numbers, formatted by `formatDecimal`. */
+export type CustomDataInput = Omit<WireCustomData, 'value' | 'predicted_ltv' | 'contents'> & {
+  value?: number | string | null;
+  predicted_ltv?: number | string | null;
+  contents?: readonly ContentInput[];
+};
+
+/** An event before hashing and formatting; every other field is the wire field as is. */
+export interface EventInput extends Omit<
+  WireEvent,
+  'user_data' | 'custom_data' | 'event_time' | 'event_name' | 'action_source'
+> {
+  event_name: EventName;
+  /** @default 'web' */
+  action_source?: ActionSource;
+  /**
+   * Unix seconds, a `Date`, or an ISO 8601 date-time with a UTC offset (`2026-01-01T12:00:00Z`).
+   * Milliseconds are reported, not converted: a value above 1e11 is an issue.
+   * @default the current time (`options.now`, else `Date.now()`)
+   */
+  event_time?: number | Date | string;
+  /** Raw values (hashed here) or values already hashed (kept). */
+  user_data: RawUserData;
+  custom_data?: CustomDataInput;
+}
+
+/** Options of {@link prepareEvent}: the validation clock, normalization, and a partner name. */
+export interface PrepareOptions extends ValidateOptions, NormalizeOptions {
+  /**
+   * Fills `partner_name` when the event has none: lowercase `ss-<partner>`, e.g. `ss-acme`.
+   * @default undefined
+   */
+  partnerName?: string;
+}
+
+const ROOT = 'event';
+
+/** Issues found while converting, and the paths whose value could not be produced. */
+interface Draft {
+  issues: ValidationIssue[];
+  failed: Set<string>;
+  now: number;
+  /** A key that could satisfy the identifier rule failed, so the rule cannot be judged. */
+  identifierUnknown?: boolean;
+}
+
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
+  'em',
+  'hashed_maids',
+  'client_ip_address',
+  'client_user_agent',
+]);
+
+/**
+ * Builds a wire event from `input`: hashes `user_data` (raw values are normalized first, hashes
+ * are kept), formats money as decimal strings, turns `event_time` into Unix seconds, defaults
+ * `action_source` to `web`, fills `partner_name` from `options.partnerName`, then validates the
+ * result. The input is never modified; unknown fields are reported, not dropped.
+ *
+ * @throws {ValidationError} With every issue found, paths rooted at `event`
+ *   (e.g. `event.custom_data.value`, `event.user_data.em[0]`).
+ * @example
+ * const event = prepareEvent({
+ *   event_name: 'checkout',
+ *   event_id: 'order-1001-checkout',
+ *   user_data: { em: 'buyer@example.com', client_ip_address: '203.0.113.7' },
+ *   custom_data: { value: 72.39, currency: 'USD', order_id: '1001' },
+ * });
+ */
+export function prepareEvent(input: EventInput, options: PrepareOptions = {}): WireEvent {
+  if (!isPlainObject(input)) throw new ValidationError([issue(ROOT, 'type', 'must be an object')]);
+  const draft: Draft = { issues: [], failed: new Set(), now: options.now ?? Date.now() };
+  const event = buildDraft(input, options, draft);
+  const checked = validateEvent(event, { ...options, now: draft.now }, ROOT);
+  const issues = [...draft.issues, ...checked.filter((found) => !isConsequence(found, draft))];
+  if (issues.length > 0) throw new ValidationError(issues, 'event');
+  return inWireOrder(event) as unknown as WireEvent;
+}
+
+/** Fields in the spec's order, so a printed body (`send --dry-run`) reads the same every time. */
+function inWireOrder(event: PlainObject): PlainObject {
+  const ordered: PlainObject = {};
+  for (const key of EVENT_FIELDS) {
+    if (key in event) ordered[key] = event[key];
+  }
+
+  return ordered;
+}
+
+function buildDraft(input: PlainObject, options: PrepareOptions, draft: Draft): PlainObject {
+  const event: PlainObject = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined) event[key] = copyJson(value);
+  }
+
+  event['action_source'] = input['action_source'] ?? 'web';
+  const time = toEventSeconds(input['event_time'], draft.now, joinPath(ROOT, 'event_time'));
+  if (typeof time === 'number') event['event_time'] = time;
+  else fail(draft, time);
+  const userData = hashInputUserData(input['user_data'], options, draft);
+  if (userData !== undefined) event['user_data'] = userData;
+  if (input['custom_data'] !== undefined) {
+    event['custom_data'] = formatCustomData(input['custom_data'], draft);
+  }
+
+  if (input['partner_name'] === undefined && options.partnerName !== undefined) {
+    if (PARTNER_NAME_PATTERN.test(options.partnerName)) event['partner_name'] = options.partnerName;
+    else draft.issues.push(partnerNameIssue());
+  }
+
+  return event;
+}
+
+/**
+ * Records an issue found while converting. The draft keeps the original value at that path, and
+ * the validator's findings under it are dropped: one issue per cause, and the draft is never
+ * returned once an issue exists.
+ */
+function fail(draft: Draft, found: ValidationIssue, root = found.path): void {
+  draft.issues.push(found);
+  draft.failed.add(root);
+}
+
+function partnerNameIssue(): ValidationIssue {
+  const message = 'must be lowercase "ss-<partner>", e.g. "ss-shopify"';
+  return issue('options.partnerName', 'partner_name', message);
+}
+
+/**
+ * Hashes key by key, so one bad value costs only its own key: the other keys still reach the
+ * validator (a bad IP address is reported beside a bad email).
+ */
+function hashInputUserData(
+  raw: unknown,
+  options: NormalizeOptions,
+  draft: Draft,
+): WireUserData | undefined {
+  const path = joinPath(ROOT, 'user_data');
+  if (!isPlainObject(raw)) return undefined;
+  // Bad options would fail every key alike; hashing nothing reports them once.
+  if (!tryHash({}, options, draft, path)) return undefined;
+  const out: WireUserData = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const hashed = tryHash({ [key]: value }, options, draft, joinPath(path, key));
+    if (hashed) Object.assign(out, hashed);
+    else if (IDENTIFIER_KEYS.has(key)) draft.identifierUnknown = true;
+  }
+
+  return out;
+}
+
+function tryHash(
+  raw: RawUserData,
+  options: NormalizeOptions,
+  draft: Draft,
+  failedPath: string,
+): WireUserData | undefined {
+  try {
+    return hashUserData(raw, options);
+  } catch (error) {
+    for (const found of issuesFromHashing(error)) fail(draft, found, failedPath);
+    return undefined;
+  }
+}
+
+/** Re-roots the hashing issues (`user_data.em[0]`) under the event path. */
+function issuesFromHashing(error: unknown): ValidationIssue[] {
+  const reroot = (found: string) => (found.startsWith('user_data') ? `${ROOT}.${found}` : found);
+  if (error instanceof ValidationError) {
+    return error.issues.map((found) => ({ ...found, path: reroot(found.path) }));
+  }
+
+  if (error instanceof NormalizationError) {
+    const field = error.field.startsWith('user_data')
+      ? error.field
+      : joinPath('user_data', error.field);
+    return [issue(reroot(field), error.rule, error.message)];
+  }
+
+  throw error;
+}
+
+function formatCustomData(value: unknown, draft: Draft): unknown {
+  if (!isPlainObject(value)) return copyJson(value);
+  const path = joinPath(ROOT, 'custom_data');
+  const out: PlainObject = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) out[key] = copyJson(field);
+  }
+
+  for (const key of ['value', 'predicted_ltv']) {
+    formatMoneyField(out, key, joinPath(path, key), draft);
+  }
+
+  const contents = value['contents'];
+  if (Array.isArray(contents)) {
+    out['contents'] = contents.map((item: unknown, index) => {
+      if (!isPlainObject(item)) return copyJson(item);
+      const copy = copyJson(item) as PlainObject;
+      formatMoneyField(copy, 'item_price', `${path}.contents[${index}].item_price`, draft);
+      return copy;
+    });
+  }
+
+  return out;
+}
+
+/** Numbers become decimal strings; a broken amount is reported once, here. */
+function formatMoneyField(target: PlainObject, key: string, path: string, draft: Draft): void {
+  const value = target[key];
+  if (typeof value !== 'number' && typeof value !== 'string') return;
+  const broken = checkDecimal(value, path);
+  if (broken) fail(draft, broken);
+  else target[key] = formatDecimal(value, path);
+}
+
+/** A deep copy of JSON-like data, so the wire event never shares arrays with the input. */
+function copyJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (!isPlainObject(value)) return value;
+  const out: PlainObject = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) out[key] = copyJson(field);
+  }
+
+  return out;
+}
+
+/** A validator finding caused by a conversion issue already reported. */
+function isConsequence(found: ValidationIssue, draft: Draft): boolean {
+  if (found.rule === 'identifier' && draft.identifierUnknown === true) return true;
+  return isUnder(found.path, draft.failed);
+}
+
+function isUnder(path: string, roots: ReadonlySet<string>): boolean {
+  for (const root of roots) {
+    if (path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`)) return true;
+  }
+
+  return false;
+}
