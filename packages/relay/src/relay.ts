@@ -227,6 +227,9 @@ function wireDeliveryEvents(worker: DeliveryWorker, metrics: RelayMetrics, logge
       logEvents.batchDelivered(log, { ...batch, status: batch.status });
     }
   });
+  worker.on('delivered', ({ events, at }) => {
+    for (const event of events) metrics.observeDelivered(event, at);
+  });
   worker.on('retry', (retry) => {
     metrics.retries.inc({ reason: retry.reason });
     logEvents.retryScheduled(log, retry);

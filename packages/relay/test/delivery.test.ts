@@ -115,6 +115,7 @@ function startWorker(
 function record(worker: DeliveryWorker) {
   const seen: { [K in keyof DeliveryEvents]: DeliveryEvents[K][0][] } = {
     batch: [],
+    delivered: [],
     retry: [],
     dead: [],
     paused: [],
@@ -123,6 +124,7 @@ function record(worker: DeliveryWorker) {
     error: [],
   };
   worker.on('batch', (report) => seen.batch.push(report));
+  worker.on('delivered', (report) => seen.delivered.push(report));
   worker.on('retry', (report) => seen.retry.push(report));
   worker.on('dead', (report) => seen.dead.push(report));
   worker.on('paused', (report) => seen.paused.push(report));
@@ -327,6 +329,14 @@ describe('DeliveryWorker per-event answers', () => {
         expect.objectContaining({ eventId: 'too-old', reason: dead.lastError }),
       ]);
       expect(seen.batch[0]).toMatchObject({ events: 5, processed: 4, failed: 1, status: 422 });
+      const delivered = seen.delivered.flatMap((report) => report.events);
+      expect(delivered.map((event) => event.eventId).sort()).toEqual([
+        'order-0',
+        'order-1',
+        'order-2',
+        'order-3',
+      ]);
+      expect(delivered.every((event) => event.receivedAt > 0 && event.eventTime > 0)).toBe(true);
     });
   });
 

@@ -573,6 +573,21 @@ function describeQueries(ctx: Ctx): void {
         oldestPendingReceivedAt: T0 + 2,
       });
     });
+
+    it('counts deliveries at or after a time, for delivery rates', async () => {
+      await ctx.store.enqueue(['e-1', 'e-2', 'e-3'].map((id) => newEvent(id)));
+      const [a, b, c] = await ctx.store.claim(claimOptions({ limit: 3, now: T0 + 10 }));
+
+      await ctx.store.settle([
+        { id: a!.id, state: 'delivered', at: T0 + 100 },
+        { id: b!.id, state: 'delivered', at: T0 + 200 },
+        { id: c!.id, state: 'dead', at: T0 + 300, error: 'rejected' },
+      ]);
+
+      expect(await ctx.store.deliveredSince(T0 + 100)).toBe(2);
+      expect(await ctx.store.deliveredSince(T0 + 101)).toBe(1);
+      expect(await ctx.store.deliveredSince(T0 + 201)).toBe(0);
+    });
   });
 }
 

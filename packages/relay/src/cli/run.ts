@@ -6,9 +6,11 @@ import { isCapiError } from '@pinterest-capi/sdk';
 
 import { processIo } from './io.js';
 import type { CommandIo } from './io.js';
+import { runReplay } from './replay.js';
 import { runSandbox } from './sandbox.js';
 import { runSend } from './send.js';
 import { runServe } from './serve.js';
+import { runStatus } from './status.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -16,6 +18,8 @@ type Command = (argv: string[], io: CommandIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: { run: runServe, summary: 'run the relay: ingest, durable queue, delivery, dashboard' },
   send: { run: runSend, summary: 'send events or checkouts from a file or stdin' },
+  status: { run: runStatus, summary: 'queue depth by state, delivery rates, oldest pending age' },
+  replay: { run: runReplay, summary: 're-queue dead-lettered events by filter' },
   sandbox: { run: runSandbox, summary: "run the local stand-in for Pinterest's v5 API" },
 };
 

@@ -205,6 +205,7 @@ export class BatchSender {
     for (const settlement of plan.settlements) this.#unsettled.set(settlement.id, settlement);
     if (!(await this.#settle(lane, plan.settlements))) return;
     for (const settlement of plan.settlements) this.#unsettled.delete(settlement.id);
+    this.#emitDelivered(lane, events, plan.settlements);
 
     for (const { event, lateBySeconds } of plan.late) {
       this.#hooks.emit('late', {
@@ -304,6 +305,26 @@ export class BatchSender {
     }
 
     this.#emitDead(lane, plan.dead);
+  }
+
+  #emitDelivered(
+    lane: AccountLane,
+    events: readonly ClaimedEvent[],
+    settlements: readonly Settlement[],
+  ): void {
+    const delivered = new Set(settlements.filter((s) => s.state === 'delivered').map((s) => s.id));
+    if (delivered.size === 0) return;
+    this.#hooks.emit('delivered', {
+      adAccountId: lane.adAccountId,
+      at: this.#options.now(),
+      events: events
+        .filter((event) => delivered.has(event.id))
+        .map((event) => ({
+          eventId: event.eventId,
+          eventTime: event.event.event_time,
+          receivedAt: event.receivedAt,
+        })),
+    });
   }
 
   #emitBatch(lane: AccountLane, call: CallResult): void {

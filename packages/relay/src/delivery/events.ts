@@ -45,6 +45,14 @@ export interface RetryReport {
   error: string;
 }
 
+/** Events Pinterest processed in one call, with the times the delay metrics need. */
+export interface DeliveredReport {
+  adAccountId: string;
+  /** Epoch ms when the answer was settled. */
+  at: number;
+  events: { eventId: string; eventTime: number; receivedAt: number }[];
+}
+
 /** An event will never be sent again; `reason` is Pinterest's message or the budget that ran out. */
 export interface DeadReport {
   adAccountId: string;
@@ -92,6 +100,7 @@ export interface ErrorReport {
 /** The events a `DeliveryWorker` emits. */
 export interface DeliveryEvents {
   batch: [BatchReport];
+  delivered: [DeliveredReport];
   retry: [RetryReport];
   dead: [DeadReport];
   paused: [PausedReport];

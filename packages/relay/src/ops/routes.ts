@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 
+import { readBearerToken } from '../ingest/api-keys.js';
 import type { RelayMetrics } from '../metrics.js';
 import type { EventRecord, EventStore } from '../queue/store.js';
 
@@ -55,15 +56,16 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): void {
   });
 
   app.get<{ Params: { event_id: string } }>('/v1/events/:event_id', async (request, reply) => {
-    const key = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const key = readBearerToken(request.headers.authorization);
     const tenant = key === undefined ? undefined : deps.authenticate(key);
 
     if (!tenant) {
+      const code = key === undefined ? 'RELAY_ERR_MISSING_API_KEY' : 'RELAY_ERR_INVALID_API_KEY';
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer')
         .send({
-          error: { code: 'RELAY_ERR_UNAUTHORIZED', message: 'a valid relay API key is required' },
+          error: { code, message: 'a valid relay API key is required (Authorization: Bearer …)' },
         });
     }
 

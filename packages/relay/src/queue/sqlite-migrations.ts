@@ -77,6 +77,12 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     description: 'the events table with its idempotency key and the indexes for claiming and stats',
     sql: CREATE_EVENTS,
   },
+  {
+    version: 2,
+    description:
+      'an index on delivered_at, so delivery rates (`status`, the dashboard) read no history',
+    sql: 'CREATE INDEX events_delivered_at ON events (delivered_at) WHERE delivered_at IS NOT NULL;',
+  },
 ];
 
 /** The schema version this code writes and expects. */

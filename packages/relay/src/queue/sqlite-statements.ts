@@ -155,6 +155,7 @@ export interface SqliteStatements {
   findByEventId: Statement<[string], RecordRow>;
   countByState: Statement<[], { state: string; count: number }>;
   oldestPending: Statement<[], { oldest: number | null }>;
+  deliveredSince: Statement<[number], { count: number }>;
   replay: Statement<ReplayParams>;
   prune: Statement<[number]>;
 }
@@ -191,6 +192,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
       ORDER BY received_at DESC, id DESC`),
     countByState: db.prepare<[], { state: string; count: number }>(`
       SELECT state, count(*) AS count FROM events GROUP BY state`),
+    deliveredSince: db.prepare<[number], { count: number }>(
+      'SELECT count(*) AS count FROM events WHERE delivered_at >= ?',
+    ),
     oldestPending: db.prepare<[], { oldest: number | null }>(`
       SELECT min(received_at) AS oldest FROM events WHERE ${UNDELIVERED}`),
     replay: db.prepare<ReplayParams>(REPLAY),

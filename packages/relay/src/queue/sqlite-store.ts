@@ -166,6 +166,10 @@ export class SqliteStore implements EventStore {
     });
   }
 
+  deliveredSince(since: number): Promise<number> {
+    return this.#run(() => this.#statements.deliveredSince.get(since)?.count ?? 0);
+  }
+
   replay(filter: ReplayFilter, now: number): Promise<number> {
     return this.#run(() => {
       const params = {

@@ -127,6 +127,8 @@ export interface EventStore {
   /** Finds an event by id across ad accounts (most recent first). */
   findByEventId(eventId: string): Promise<EventRecord[]>;
   stats(): Promise<QueueStats>;
+  /** How many events Pinterest processed at or after `since` (epoch ms), for delivery rates. */
+  deliveredSince(since: number): Promise<number>;
   /** Moves matching dead events back to pending; returns how many. */
   replay(filter: ReplayFilter, now: number): Promise<number>;
   /** Deletes delivered and dead events received before `before` (epoch ms); returns how many. */
