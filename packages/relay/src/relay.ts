@@ -80,6 +80,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const metrics = new RelayMetrics({ store });
   wireDeliveryEvents(worker, metrics, logger);
 
+  const pruner = schedulePrune(store, config.retentionDays, logger);
   const app = buildApp({ config, store, kind, worker, metrics, logger });
   let accepting = true;
   const committer = new GroupCommitter(store);
@@ -114,6 +115,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     sandboxUrl: sandbox?.url,
     async listen() {
       worker.start();
+      pruner.start();
       const address = await app.listen({ port: config.port, host: config.host });
       const url = address.replace('0.0.0.0', '127.0.0.1');
       if (sandbox)
@@ -129,6 +131,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     async close() {
       const started = Date.now();
       accepting = false;
+      pruner.stop();
       await worker.stop({ timeoutMs: options.shutdownTimeoutMs ?? 10_000 });
       await app.close();
       await committer.flush();
@@ -253,4 +256,38 @@ function wireDeliveryEvents(worker: DeliveryWorker, metrics: RelayMetrics, logge
   worker.on('error', (report) => {
     logEvents.storeError(log, report.err);
   });
+}
+
+/** How often delivered and dead events past the retention window are deleted. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes delivered and dead events older than the retention window, at start and then hourly,
+ * in bulk. The window is also how long a repeated `event_id` is recognised as a duplicate.
+ */
+function schedulePrune(store: EventStore, retentionDays: number, logger: Logger) {
+  const log = logger.child({ component: 'retention' });
+  let timer: NodeJS.Timeout | undefined;
+  const prune = () => {
+    const before = Date.now() - retentionDays * 86_400_000;
+    store.prune(before).then(
+      (pruned) => {
+        if (pruned > 0) log.info({ pruned, retentionDays }, 'pruned old events');
+      },
+      (err: unknown) => {
+        logEvents.storeError(log, err);
+      },
+    );
+  };
+
+  return {
+    start() {
+      prune();
+      timer = setInterval(prune, PRUNE_EVERY_MS);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
