@@ -7,6 +7,10 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so a change needs no rebuild to be tested.
     alias: [
+      {
+        find: /^@pinterest-capi\/sdk\/browser$/,
+        replacement: src('./packages/sdk/src/browser/index.ts'),
+      },
       { find: /^@pinterest-capi\/sdk$/, replacement: src('./packages/sdk/src/index.ts') },
       { find: /^@pinterest-capi\/sandbox$/, replacement: src('./packages/sandbox/src/index.ts') },
       { find: /^@pinterest-capi\/relay$/, replacement: src('./packages/relay/src/index.ts') },

@@ -17,8 +17,9 @@ import {
   startSandbox,
 } from '@pinterest-capi/sandbox';
 
-import { ConfigError, SANDBOX_API_KEY } from './config/config.js';
+import { SANDBOX_API_KEY } from './config/config.js';
 import type { RelayConfig, TenantConfig } from './config/config.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { createApiKeyResolver } from './ingest/api-keys.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -27,8 +28,12 @@ import { createLogger, logEvents } from './log-events.js';
 import { RelayMetrics } from './metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
 import { GroupCommitter } from './queue/group-commit.js';
+import { PostgresStore, isPostgresUrl } from './queue/postgres-store.js';
 import { SqliteStore } from './queue/sqlite-store.js';
+import type { PostgresPacer } from './queue/postgres-pacer.js';
 import type { EventStore } from './queue/store.js';
+import { registerTagJsRoute } from './tag-js/route.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
 export interface RelayOptions {
   config: RelayConfig;
@@ -76,6 +81,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     concurrency: config.delivery.concurrency,
     retryBudgetMs: config.delivery.retryBudgetMs,
     maxEventAgeSeconds: config.delivery.maxEventAgeSeconds,
+    ...sharedPacing(store),
   });
   const metrics = new RelayMetrics({ store });
   wireDeliveryEvents(worker, metrics, logger);
@@ -104,6 +110,25 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       },
     }),
   );
+  await app.register(
+    webhookRoutes({
+      tenants: config.tenants.map((tenant) => ({
+        ...ingestTenant(tenant, config),
+        webhookSecrets: tenant.webhookSecrets,
+      })),
+      enqueue: (events) => committer.enqueue(events),
+      onStored: (adAccountId, accepted) => {
+        worker.notify(adAccountId, accepted);
+      },
+      isAccepting: () => accepting,
+      onResults: (source, counts) => {
+        metrics.ingestEvents.inc({ outcome: 'accepted', source }, counts.accepted);
+        metrics.ingestEvents.inc({ outcome: 'duplicate', source }, counts.duplicates);
+        metrics.ingestEvents.inc({ outcome: 'rejected', source }, counts.rejected);
+      },
+    }),
+  );
+  await app.register(dashboardRoutes({ config, store, worker }));
 
   return {
     app,
@@ -173,8 +198,10 @@ function ingestTenant(tenant: TenantConfig, config: RelayConfig): IngestTenant {
 export async function openStore(
   databaseUrl: string,
 ): Promise<{ store: EventStore; kind: 'sqlite' | 'postgres' }> {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL names PostgreSQL, which this build does not support yet');
+  if (isPostgresUrl(databaseUrl)) {
+    // `?schema=` in the URL picks the schema (default pinterest_capi); open() migrates it.
+    const store = await PostgresStore.open({ connectionString: databaseUrl });
+    return { store, kind: 'postgres' };
   }
 
   const path = sqlitePath(databaseUrl);
@@ -182,6 +209,17 @@ export async function openStore(
   const store = SqliteStore.open({ path });
   await store.migrate();
   return { store, kind: 'sqlite' };
+}
+
+/**
+ * On PostgreSQL, every relay takes each call slot from a budget kept in the database, so the
+ * fleet together stays within an ad account's calls per minute.
+ */
+function sharedPacing(store: EventStore): {
+  pacerFor?: (adAccountId: string, callsPerMinute: number) => PostgresPacer;
+} {
+  if (!(store instanceof PostgresStore)) return {};
+  return { pacerFor: (_adAccountId, callsPerMinute) => store.createPacer({ callsPerMinute }) };
 }
 
 /** `file:./data/x.sqlite`, `sqlite:x.db` or a plain path. */
@@ -217,6 +255,7 @@ function buildApp(deps: AppDeps): FastifyInstance {
       deps.worker.accountStatus().map(({ adAccountId, paused }) => ({ adAccountId, paused })),
     authenticate: readers,
   });
+  registerTagJsRoute(app);
   return app;
 }
 

@@ -6,6 +6,7 @@ import { isCapiError } from '@pinterest-capi/sdk';
 
 import { processIo } from './io.js';
 import type { CommandIo } from './io.js';
+import { runMigrate } from './migrate.js';
 import { runReplay } from './replay.js';
 import { runSandbox } from './sandbox.js';
 import { runSend } from './send.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   send: { run: runSend, summary: 'send events or checkouts from a file or stdin' },
   status: { run: runStatus, summary: 'queue depth by state, delivery rates, oldest pending age' },
   replay: { run: runReplay, summary: 're-queue dead-lettered events by filter' },
+  migrate: { run: runMigrate, summary: "create or upgrade the queue database's schema" },
   sandbox: { run: runSandbox, summary: "run the local stand-in for Pinterest's v5 API" },
 };
 

@@ -46,8 +46,9 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.ok;
   }
 
+  // Number() alone would take '0x50' or '1e3': only plain decimal digits are a port.
   const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+  if (values.port !== undefined && (!/^\d{1,5}$/.test(values.port) || Number(port) > 65_535)) {
     throw new UsageError('--port must be an integer from 0 to 65535');
   }
 

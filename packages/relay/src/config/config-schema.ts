@@ -17,6 +17,9 @@ export const CONFIG_FILE_SCHEMA = {
         retryBudgetHours: { type: 'number', exclusiveMinimum: 0 },
         maxEventAgeDays: { type: 'number', exclusiveMinimum: 0 },
         concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+        // A crashed relay's in-flight events are sent again once their lease ends; each call may take
+        // half of it.
+        leaseMs: { type: 'integer', minimum: 1000, maximum: 3600000 },
       },
     },
     tenants: {

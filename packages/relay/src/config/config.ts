@@ -117,7 +117,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfi
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PORT;
-  const port = Number(value);
+  // Number() alone would take '0x50' or '1e3': only plain decimal digits are a port.
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
 
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ConfigError('PORT must be an integer from 0 to 65535');
@@ -180,6 +181,7 @@ interface ConfigFile {
     retryBudgetHours?: number;
     maxEventAgeDays?: number;
     concurrency?: number;
+    leaseMs?: number;
   };
   tenants?: FileTenant[];
 }
@@ -216,7 +218,8 @@ async function readConfigFile(options: LoadConfigOptions): Promise<ConfigFile | 
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    // V8's message quotes the text around the fault, which may be a token: name the place only.
+    throw new ConfigError(`config file ${path} is not valid JSON${jsonErrorPlace(error, text)}`);
   }
 
   if (!validateFile(parsed)) {
@@ -225,6 +228,14 @@ async function readConfigFile(options: LoadConfigOptions): Promise<ConfigFile | 
   }
 
   return parsed;
+}
+
+/** ` (line L, column C)` when V8 says where parsing failed, else nothing. */
+function jsonErrorPlace(error: unknown, text: string): string {
+  const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+  if (position === undefined) return '';
+  const before = text.slice(0, Number(position)).split('\n');
+  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
 }
 
 function describeSchemaError(error: ErrorObject): string {
@@ -247,6 +258,7 @@ function deliveryFromFile(file: ConfigFile | undefined): Partial<DeliveryConfig>
   if (delivery.maxEventAgeDays !== undefined)
     result.maxEventAgeSeconds = delivery.maxEventAgeDays * 86_400;
   if (delivery.concurrency !== undefined) result.concurrency = delivery.concurrency;
+  if (delivery.leaseMs !== undefined) result.leaseMs = delivery.leaseMs;
   return result;
 }
 
@@ -285,17 +297,20 @@ function tenantFromFile(tenant: FileTenant, index: number, env: NodeJS.ProcessEn
 
 function checkUnique(tenants: TenantConfig[]): void {
   const names = new Set<string>();
-  const keys = new Set<string>();
+  const keyOwners = new Map<string, string>();
 
   for (const tenant of tenants) {
     if (names.has(tenant.name)) throw new ConfigError(`tenant name "${tenant.name}" is used twice`);
     names.add(tenant.name);
 
     for (const key of tenant.apiKeys) {
-      // Never echo the key itself: name the tenant that repeats it.
-      if (keys.has(key))
-        throw new ConfigError(`tenant "${tenant.name}" reuses an API key of another tenant`);
-      keys.add(key);
+      // Never echo the key itself: name the tenants that repeat it.
+      const owner = keyOwners.get(key);
+      if (owner === tenant.name)
+        throw new ConfigError(`tenant "${tenant.name}" lists the same API key twice`);
+      if (owner !== undefined)
+        throw new ConfigError(`tenant "${tenant.name}" reuses an API key of tenant "${owner}"`);
+      keyOwners.set(key, tenant.name);
     }
   }
 }

@@ -3,7 +3,8 @@
  * The worker's state for one ad account: its credentials, its call budget, what is due, what is in
  * flight, and whether Pinterest refused its credentials.
  */
-import { CallPacer, ConversionsClient } from '@pinterest-capi/sdk';
+import { ConversionsClient } from '@pinterest-capi/sdk';
+import type { Pacer } from '@pinterest-capi/sdk';
 
 import { DueTracker } from './due-tracker.js';
 import type { DeliveryAccount } from './options.js';
@@ -32,7 +33,7 @@ export interface AccountLane {
   account: DeliveryAccount;
   readonly due: DueTracker;
   /** Every call of this account takes a slot here first, so together they keep to its budget. */
-  readonly pacer: CallPacer;
+  readonly pacer: Pacer;
   /** Batches claimed and not yet settled. */
   inFlight: number;
   /** A claim loop runs; claims of one account run one at a time. */
@@ -50,13 +51,17 @@ export interface AccountLane {
 /** Builds the state of one ad account. */
 export function createLane(
   account: DeliveryAccount,
-  options: { batchSize: number; lingerMs: number },
+  options: {
+    batchSize: number;
+    lingerMs: number;
+    pacerFor: (adAccountId: string, callsPerMinute: number) => Pacer;
+  },
 ): AccountLane {
   return {
     adAccountId: account.adAccountId,
     account,
     due: new DueTracker(options),
-    pacer: new CallPacer({ callsPerMinute: account.callsPerMinute ?? 5000 }),
+    pacer: options.pacerFor(account.adAccountId, account.callsPerMinute ?? 5000),
     inFlight: 0,
     pumping: false,
     paused: undefined,

@@ -3,6 +3,9 @@
  * The delivery worker's options, checked once when it is built so that a typo in a config fails
  * at start-up rather than on the first batch.
  */
+import { CallPacer } from '@pinterest-capi/sdk';
+import type { Pacer } from '@pinterest-capi/sdk';
+
 import type { EventStore } from '../queue/store.js';
 
 /** An ad account the worker delivers for, with the credentials to reach it. */
@@ -66,6 +69,13 @@ export interface DeliveryWorkerOptions {
   now?: () => number;
   /** Source of jitter, in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * Builds the pacer that holds one ad account to its budget of calls per rolling minute, once
+   * per account. Relays sharing a PostgreSQL store pass one backed by the database, so their
+   * calls count against one budget together.
+   * @default a `CallPacer` per account, counting this process's calls only
+   */
+  pacerFor?: (adAccountId: string, callsPerMinute: number) => Pacer;
 }
 
 /** {@link DeliveryWorkerOptions} with every default filled in. */
@@ -87,10 +97,15 @@ export interface ResolvedDeliveryOptions {
   timeoutMs: number;
   now: () => number;
   random: () => number;
+  pacerFor: (adAccountId: string, callsPerMinute: number) => Pacer;
 }
 
 /** Pinterest's `data` holds at most 1,000 events (facts §1.1). */
 export const MAX_BATCH_SIZE = 1000;
+
+function localPacer(_adAccountId: string, callsPerMinute: number): Pacer {
+  return new CallPacer({ callsPerMinute });
+}
 
 function integer(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -150,5 +165,6 @@ export function resolveDeliveryOptions(options: DeliveryWorkerOptions): Resolved
     timeoutMs,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
+    pacerFor: options.pacerFor ?? localPacer,
   };
 }

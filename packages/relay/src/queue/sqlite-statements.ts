@@ -46,6 +46,12 @@ export interface InsertParams {
   payload: string;
   clientIpAddress: string | null;
   clientUserAgent: string | null;
+  orderId: string | null;
+  hasEm: 0 | 1;
+  hasPh: 0 | 1;
+  hasIpUa: 0 | 1;
+  hasClickId: 0 | 1;
+  hasExternalId: 0 | 1;
 }
 
 export interface ClaimParams {
@@ -164,9 +170,11 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
   return {
     insert: db.prepare<InsertParams>(`
       INSERT INTO events (ad_account_id, event_id, event_name, event_time, source, received_at,
-        payload, client_ip_address, client_user_agent, state, next_attempt_at)
+        payload, client_ip_address, client_user_agent, state, next_attempt_at, order_id,
+        has_em, has_ph, has_ip_ua, has_click_id, has_external_id)
       VALUES (@adAccountId, @eventId, @eventName, @eventTime, @source, @receivedAt,
-        @payload, @clientIpAddress, @clientUserAgent, 'pending', @receivedAt)
+        @payload, @clientIpAddress, @clientUserAgent, 'pending', @receivedAt, @orderId,
+        @hasEm, @hasPh, @hasIpUa, @hasClickId, @hasExternalId)
       ON CONFLICT (ad_account_id, event_id) DO NOTHING`),
     claim: db.prepare<ClaimParams, ClaimRow>(CLAIM),
     settleDelivered: db.prepare<{ id: number; at: number; warning: string | null }>(

@@ -9,6 +9,8 @@
  */
 import type Database from 'better-sqlite3';
 
+import type { DashboardQueries, DashboardSource } from '../dashboard/queries.js';
+import { SqliteDashboardQueries } from '../dashboard/sqlite-queries.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import type { CheckpointCadence, SqliteStoreOptions } from './sqlite-connection.js';
 import { runSqliteMigrations } from './sqlite-migrations.js';
@@ -28,7 +30,7 @@ import type {
   ReplayFilter,
   Settlement,
 } from './store.js';
-import { assertHashedOnly, joinEvent, splitEvent } from './stored-event.js';
+import { assertHashedOnly, joinEvent, splitEvent, storedEventFacts } from './stored-event.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
 
@@ -39,7 +41,7 @@ export type { SqliteStoreOptions } from './sqlite-connection.js';
  * const store = SqliteStore.open({ path: './data/relay.db' });
  * const [result] = await store.enqueue([{ adAccountId, event, source: 'events', receivedAt }]);
  */
-export class SqliteStore implements EventStore {
+export class SqliteStore implements EventStore, DashboardSource {
   readonly #db: Database.Database;
   readonly #statements: SqliteStatements;
   readonly #checkpointEvery: number;
@@ -51,6 +53,7 @@ export class SqliteStore implements EventStore {
   readonly #releaseTx: Database.Transaction<(ids: readonly number[]) => void>;
   readonly #claimTx: Database.Transaction<(options: ClaimOptions) => ClaimRow[]>;
   #commitsSinceCheckpoint = 0;
+  #dashboard: SqliteDashboardQueries | undefined;
 
   private constructor(db: Database.Database, cadence: CheckpointCadence) {
     this.#db = db;
@@ -84,6 +87,12 @@ export class SqliteStore implements EventStore {
   static open(options: SqliteStoreOptions): SqliteStore {
     const { db, cadence } = openSqliteConnection(options);
     return new SqliteStore(db, cadence);
+  }
+
+  /** The dashboard's aggregate queries on this database, sharing its connection. */
+  dashboardQueries(): DashboardQueries {
+    this.#dashboard ??= new SqliteDashboardQueries(this.#db);
+    return this.#dashboard;
   }
 
   /** The database file's path, or `':memory:'`. */
@@ -227,6 +236,7 @@ export class SqliteStore implements EventStore {
         source,
         receivedAt,
         ...parts,
+        ...storedEventFacts(event),
       });
       return { eventId: event.event_id, status: changes === 1 ? 'accepted' : 'duplicate' };
     });

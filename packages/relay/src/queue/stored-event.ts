@@ -40,6 +40,38 @@ export function splitEvent(event: WireEvent): StoredEventParts {
   };
 }
 
+/**
+ * What the dashboard counts about an event, fixed when the event is stored: which identifiers it
+ * carries and its order id. Kept in columns of their own because the raw IP address and user agent
+ * are purged on delivery, after which the payload no longer shows that they were there. Flags are
+ * 0 or 1 so that `sum()` counts them in SQLite and PostgreSQL alike.
+ */
+export interface StoredEventFacts {
+  /** `custom_data.order_id`, for looking an order up; null when absent or empty. */
+  orderId: string | null;
+  hasEm: 0 | 1;
+  hasPh: 0 | 1;
+  /** Both the IP address and the user agent: Pinterest matches on the pair. */
+  hasIpUa: 0 | 1;
+  hasClickId: 0 | 1;
+  hasExternalId: 0 | 1;
+}
+
+/** Reads the {@link StoredEventFacts} of a wire event, before its IP address is purged. */
+export function storedEventFacts(event: WireEvent): StoredEventFacts {
+  const user = event.user_data;
+  const flag = (present: boolean): 0 | 1 => (present ? 1 : 0);
+  const orderId = event.custom_data?.order_id;
+  return {
+    orderId: orderId === undefined || orderId === null || orderId === '' ? null : orderId,
+    hasEm: flag((user.em?.length ?? 0) > 0),
+    hasPh: flag((user.ph?.length ?? 0) > 0),
+    hasIpUa: flag(Boolean(user.client_ip_address) && Boolean(user.client_user_agent)),
+    hasClickId: flag(Boolean(user.click_id)),
+    hasExternalId: flag((user.external_id?.length ?? 0) > 0),
+  };
+}
+
 /** Puts a stored event back together: the full wire event, raw IP and user agent included. */
 export function joinEvent(parts: StoredEventParts): WireEvent {
   const event = JSON.parse(parts.payload) as WireEvent;

@@ -1,0 +1,205 @@
+/**
+ * @module dashboard/queries
+ * What the dashboard asks of the store. Every figure is aggregated by the database over indexed
+ * ranges, per minute, and comes back as a few rows per minute with activity, so the page never
+ * handles events one by one. `DashboardData` (`aggregates.ts`) caches the minutes that can no
+ * longer change and asks only for the rest.
+ *
+ * A store serves the dashboard by offering `dashboardQueries()`; the SQLite store does
+ * (`sqlite-queries.ts`). Without it the dashboard's data endpoints answer 501 and the relay runs.
+ */
+import type { EventRecord, EventStore } from '../queue/store.js';
+
+/** One minute, the grain of every aggregate the store returns. */
+export const MINUTE_MS = 60_000;
+
+/**
+ * Upper bounds (seconds, exclusive) of the delay histogram's bins, from `event_time` to delivery;
+ * one more bin takes everything from the last bound on. 3600 is a bound so that events delivered
+ * an hour or more late (no Tag deduplication, facts §4.1) are counted exactly.
+ */
+export const DELAY_BOUNDS_SECONDS: readonly number[] = [
+  1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21_600, 86_400,
+];
+
+/** Bins of a delay histogram: one per bound, and one past the last. */
+export const DELAY_BIN_COUNT = DELAY_BOUNDS_SECONDS.length + 1;
+
+/** The first bin at or past one hour. */
+export const LATE_BIN = DELAY_BOUNDS_SECONDS.indexOf(3600) + 1;
+
+/**
+ * A time range of one or more ad accounts. Times are epoch milliseconds, `until` excluded; both
+ * are whole minutes when `DashboardData` asks.
+ */
+export interface DashboardRange {
+  adAccountIds: readonly string[];
+  since: number;
+  until: number;
+}
+
+/** How many events carry each identifier, as recorded when they were stored. */
+export interface IdentifierCounts {
+  email: number;
+  phone: number;
+  /** Both the IP address and the user agent. */
+  ipAndUserAgent: number;
+  clickId: number;
+  externalId: number;
+}
+
+/**
+ * One minute of one ad account. `received` and `identifiers` count events that arrived in the
+ * minute; `delivered` and the delays count events Pinterest processed in it.
+ */
+export interface MinuteStats {
+  adAccountId: string;
+  /** Epoch ms when the minute starts. */
+  minute: number;
+  received: number;
+  identifiers: IdentifierCounts;
+  delivered: number;
+  /** Delivered events per delay bin (see {@link DELAY_BOUNDS_SECONDS}), {@link DELAY_BIN_COUNT} long. */
+  delayBins: number[];
+  /** The longest delay from `event_time` to delivery, ms; null when nothing was delivered. */
+  maxDelayMs: number | null;
+}
+
+/** Events received in a range that are not delivered, by where they are now. */
+export interface UndeliveredCounts {
+  adAccountId: string;
+  /** Stored, not yet answered: pending or in flight. */
+  queued: number;
+  /** Failed once or more for a reason worth retrying, due again later. */
+  retrying: number;
+  dead: number;
+}
+
+export interface DeadLetterQuery {
+  adAccountIds: readonly string[];
+  /** Only dead letters whose reason contains this text, ignoring case. */
+  reasonContains?: string | undefined;
+  /** At most this many rows, newest first. */
+  limit: number;
+}
+
+export interface DeadLetter {
+  adAccountId: string;
+  eventId: string;
+  eventName: string;
+  orderId: string | null;
+  /** Unix seconds, as on the wire. */
+  eventTime: number;
+  receivedAt: number;
+  attempts: number;
+  /** Pinterest's message, or the budget that ran out. */
+  reason: string;
+  status: number | null;
+}
+
+export interface DeadLetterPage {
+  /** Every dead letter matching the query, not only the rows returned. */
+  total: number;
+  rows: DeadLetter[];
+  /** The commonest reasons among all dead letters of the accounts, as filter suggestions. */
+  reasons: { reason: string; count: number }[];
+}
+
+export interface LookupQuery {
+  adAccountIds: readonly string[];
+  /** An `event_id` or an order id, matched exactly. */
+  text: string;
+  limit: number;
+}
+
+/** One stored event found by its `event_id` or order id, with what the dashboard shows of it. */
+export interface LookupMatch extends EventRecord {
+  orderId: string | null;
+  /** `custom_data.value` and `currency`, when present. */
+  value: string | null;
+  currency: string | null;
+  identifiers: {
+    email: boolean;
+    phone: boolean;
+    ipAndUserAgent: boolean;
+    clickId: boolean;
+    externalId: boolean;
+  };
+}
+
+/** The store's side of the dashboard. Each method is a few indexed, grouped queries. */
+export interface DashboardQueries {
+  /** Per-minute figures of the range; minutes without any activity are left out. */
+  minuteStats(range: DashboardRange): Promise<MinuteStats[]>;
+  /** Events received in the range that are queued, retrying or dead, per ad account. */
+  undelivered(range: DashboardRange): Promise<UndeliveredCounts[]>;
+  /** Dead letters, newest first. */
+  deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Events whose `event_id` or order id is the text, newest first. */
+  lookup(query: LookupQuery): Promise<LookupMatch[]>;
+}
+
+/** A store that serves the dashboard. */
+export interface DashboardSource {
+  dashboardQueries(): DashboardQueries;
+}
+
+/** The store's dashboard queries, or undefined when the store does not offer them. */
+export function dashboardQueriesOf(store: EventStore): DashboardQueries | undefined {
+  const source = store as EventStore & Partial<DashboardSource>;
+  return typeof source.dashboardQueries === 'function' ? source.dashboardQueries() : undefined;
+}
+
+/** A minute with nothing in it, for adding rows into. */
+export function emptyMinute(adAccountId: string, minute: number): MinuteStats {
+  return {
+    adAccountId,
+    minute,
+    received: 0,
+    identifiers: { email: 0, phone: 0, ipAndUserAgent: 0, clickId: 0, externalId: 0 },
+    delivered: 0,
+    delayBins: new Array<number>(DELAY_BIN_COUNT).fill(0),
+    maxDelayMs: null,
+  };
+}
+
+/** The delay bin of a delay in milliseconds, as the stores' SQL computes it. */
+export function delayBinOf(delayMs: number): number {
+  const index = DELAY_BOUNDS_SECONDS.findIndex((bound) => delayMs < bound * 1000);
+  return index === -1 ? DELAY_BOUNDS_SECONDS.length : index;
+}
+
+/**
+ * The delay at quantile `q` (0..1) of a histogram over {@link DELAY_BOUNDS_SECONDS}, in seconds,
+ * interpolated within its bin on a log scale (the bins grow geometrically), and never above
+ * `maxSeconds` (the true maximum, which also bounds the open last bin; at least 0); null when
+ * empty.
+ *
+ * @example
+ * delayQuantile(bins, 0.95, maxDelayMs / 1000); // p95 in seconds
+ */
+export function delayQuantile(
+  bins: readonly number[],
+  q: number,
+  maxSeconds: number,
+): number | null {
+  const total = bins.reduce((sum, n) => sum + n, 0);
+  if (total === 0) return null;
+  const rank = Math.max(q * total, Number.MIN_VALUE);
+  let seen = 0;
+  for (const [index, count] of bins.entries()) {
+    if (seen + count < rank) {
+      seen += count;
+      continue;
+    }
+
+    const lower = index === 0 ? 0 : (DELAY_BOUNDS_SECONDS[index - 1] ?? 0);
+    const upper = Math.min(DELAY_BOUNDS_SECONDS[index] ?? maxSeconds, maxSeconds);
+    const within = (rank - seen) / count;
+    if (upper <= lower) return upper;
+    // The first bin starts at 0, where a log scale cannot: it is read linearly.
+    return lower === 0 ? upper * within : lower * (upper / lower) ** within;
+  }
+
+  return maxSeconds;
+}

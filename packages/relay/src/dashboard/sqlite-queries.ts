@@ -1,0 +1,321 @@
+/**
+ * @module dashboard/sqlite-queries
+ * The dashboard's aggregates on the SQLite queue, run on the store's own connection. Each query
+ * reads one indexed range (see migration 3 in `sqlite-migrations.ts`) and groups in SQL; the two
+ * per-minute queries are answered from their index alone, without touching the table.
+ *
+ * Ad accounts are passed as a JSON array and read with `json_each`, so one prepared statement
+ * serves any number of accounts while SQLite still looks each one up in the index.
+ */
+import type Database from 'better-sqlite3';
+
+import type { EventSource, EventState } from '../queue/store.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute } from './queries.js';
+import type {
+  DashboardQueries,
+  DashboardRange,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  LookupMatch,
+  LookupQuery,
+  MinuteStats,
+  UndeliveredCounts,
+} from './queries.js';
+
+const ACCOUNTS = `ad_account_id IN (SELECT value FROM json_each(@accounts))`;
+
+/** The delay bin of a delivered row, from the shared bounds (our own constants, not input). */
+const DELAY_BIN = `CASE ${DELAY_BOUNDS_SECONDS.map(
+  (bound, i) => `WHEN delivered_at - event_time * 1000 < ${bound * 1000} THEN ${i}`,
+).join(' ')} ELSE ${DELAY_BOUNDS_SECONDS.length} END`;
+
+const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
+  AND (@contains IS NULL OR instr(lower(last_error), lower(@contains)) > 0)`;
+
+const LOOKUP_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
+  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
+  order_id, json_extract(payload, '$.custom_data.value') AS value,
+  json_extract(payload, '$.custom_data.currency') AS currency,
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
+
+// Minutes are computed from the integer columns and an integer literal, so `/` divides as
+// integers (a bound JS number would arrive as REAL and make it a float division).
+//
+// In `deliveredPerMinute` the unary `+` keeps SQLite from walking the account's whole history in
+// `events_account_received`: without statistics it rates the account equality above the time
+// range, but the range on `events_delivered` is what bounds the rows read.
+const SQL = {
+  receivedPerMinute: `
+    SELECT ad_account_id AS account, received_at / ${MINUTE_MS} AS minute, count(*) AS n,
+      sum(has_em) AS email, sum(has_ph) AS phone, sum(has_ip_ua) AS ip_ua,
+      sum(has_click_id) AS click_id, sum(has_external_id) AS external_id
+    FROM events
+    WHERE ${ACCOUNTS} AND received_at >= @since AND received_at < @until
+    GROUP BY ad_account_id, minute`,
+  deliveredPerMinute: `
+    SELECT ad_account_id AS account, delivered_at / ${MINUTE_MS} AS minute, ${DELAY_BIN} AS bin,
+      count(*) AS n, max(delivered_at - event_time * 1000) AS max_delay
+    FROM events
+    WHERE delivered_at >= @since AND delivered_at < @until AND +${ACCOUNTS}
+    GROUP BY ad_account_id, minute, bin`,
+  undelivered: `
+    SELECT ad_account_id AS account, state, count(*) AS n FROM events
+    WHERE state IN ('pending', 'in_flight', 'failed', 'dead')
+      AND received_at >= @since AND received_at < @until AND ${ACCOUNTS}
+    GROUP BY ad_account_id, state`,
+  deadRows: `
+    SELECT ad_account_id, event_id, event_name, order_id, event_time, received_at, attempts,
+      last_error, last_status
+    FROM events WHERE ${DEAD_MATCHING}
+    ORDER BY received_at DESC, id DESC LIMIT @limit`,
+  deadCount: `SELECT count(*) AS n FROM events WHERE ${DEAD_MATCHING}`,
+  deadReasons: `
+    SELECT last_error AS reason, count(*) AS n FROM events
+    WHERE state = 'dead' AND ${ACCOUNTS}
+    GROUP BY last_error ORDER BY n DESC, last_error LIMIT 8`,
+  lookup: `
+    SELECT ${LOOKUP_COLUMNS} FROM events WHERE ${ACCOUNTS} AND event_id = @text
+    UNION
+    SELECT ${LOOKUP_COLUMNS} FROM events WHERE ${ACCOUNTS} AND order_id = @text
+    ORDER BY received_at DESC LIMIT @limit`,
+} as const;
+
+interface RangeParams {
+  accounts: string;
+  since: number;
+  until: number;
+}
+
+interface DeadParams {
+  accounts: string;
+  contains: string | null;
+}
+
+interface ReceivedRow {
+  account: string;
+  minute: number;
+  n: number;
+  email: number;
+  phone: number;
+  ip_ua: number;
+  click_id: number;
+  external_id: number;
+}
+
+interface DeliveredRow {
+  account: string;
+  minute: number;
+  bin: number;
+  n: number;
+  max_delay: number;
+}
+
+interface DeadRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  order_id: string | null;
+  event_time: number;
+  received_at: number;
+  attempts: number;
+  last_error: string | null;
+  last_status: number | null;
+}
+
+interface LookupRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  event_time: number;
+  source: string;
+  state: string;
+  attempts: number;
+  received_at: number;
+  next_attempt_at: number | null;
+  lease_expires_at: number | null;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  warning: string | null;
+  order_id: string | null;
+  value: string | number | null;
+  currency: string | null;
+  has_em: number;
+  has_ph: number;
+  has_ip_ua: number;
+  has_click_id: number;
+  has_external_id: number;
+}
+
+type Statement<P extends object, R> = Database.Statement<[P], R>;
+
+interface Statements {
+  receivedPerMinute: Statement<RangeParams, ReceivedRow>;
+  deliveredPerMinute: Statement<RangeParams, DeliveredRow>;
+  undelivered: Statement<RangeParams, { account: string; state: string; n: number }>;
+  deadRows: Statement<DeadParams & { limit: number }, DeadRow>;
+  deadCount: Statement<DeadParams, { n: number }>;
+  deadReasons: Statement<{ accounts: string }, { reason: string | null; n: number }>;
+  lookup: Statement<{ accounts: string; text: string; limit: number }, LookupRow>;
+}
+
+/**
+ * {@link DashboardQueries} over an open, migrated SQLite queue. The store hands one out from
+ * `dashboardQueries()`; it shares the store's connection, so it needs no closing of its own.
+ */
+export class SqliteDashboardQueries implements DashboardQueries {
+  readonly #sql: Statements;
+
+  constructor(db: Database.Database) {
+    this.#sql = {
+      receivedPerMinute: db.prepare(SQL.receivedPerMinute),
+      deliveredPerMinute: db.prepare(SQL.deliveredPerMinute),
+      undelivered: db.prepare(SQL.undelivered),
+      deadRows: db.prepare(SQL.deadRows),
+      deadCount: db.prepare(SQL.deadCount),
+      deadReasons: db.prepare(SQL.deadReasons),
+      lookup: db.prepare(SQL.lookup),
+    };
+  }
+
+  minuteStats(range: DashboardRange): Promise<MinuteStats[]> {
+    return run(() => {
+      const params = rangeParams(range);
+      const minutes = new Map<string, MinuteStats>();
+      const at = (account: string, minute: number) => {
+        const key = `${account} ${minute}`;
+        const found = minutes.get(key) ?? emptyMinute(account, minute * MINUTE_MS);
+        minutes.set(key, found);
+        return found;
+      };
+
+      for (const row of this.#sql.receivedPerMinute.all(params)) {
+        const stats = at(row.account, row.minute);
+        stats.received = row.n;
+        stats.identifiers = {
+          email: row.email,
+          phone: row.phone,
+          ipAndUserAgent: row.ip_ua,
+          clickId: row.click_id,
+          externalId: row.external_id,
+        };
+      }
+
+      for (const row of this.#sql.deliveredPerMinute.all(params)) {
+        const stats = at(row.account, row.minute);
+        stats.delivered += row.n;
+        stats.delayBins[row.bin] = (stats.delayBins[row.bin] ?? 0) + row.n;
+        stats.maxDelayMs = Math.max(stats.maxDelayMs ?? row.max_delay, row.max_delay);
+      }
+
+      return [...minutes.values()].sort((a, b) => a.minute - b.minute);
+    });
+  }
+
+  undelivered(range: DashboardRange): Promise<UndeliveredCounts[]> {
+    return run(() => {
+      const counts = new Map(
+        range.adAccountIds.map((adAccountId) => [
+          adAccountId,
+          { adAccountId, queued: 0, retrying: 0, dead: 0 },
+        ]),
+      );
+      for (const { account, state, n } of this.#sql.undelivered.all(rangeParams(range))) {
+        const row = counts.get(account);
+        if (!row) continue;
+        if (state === 'failed') row.retrying += n;
+        else if (state === 'dead') row.dead += n;
+        else row.queued += n;
+      }
+
+      return [...counts.values()];
+    });
+  }
+
+  deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    return run(() => {
+      const accounts = JSON.stringify(query.adAccountIds);
+      const params = { accounts, contains: query.reasonContains || null };
+      return {
+        total: this.#sql.deadCount.get(params)?.n ?? 0,
+        rows: this.#sql.deadRows.all({ ...params, limit: query.limit }).map(toDeadLetter),
+        reasons: this.#sql.deadReasons
+          .all({ accounts })
+          .map(({ reason, n }) => ({ reason: reason ?? '', count: n })),
+      };
+    });
+  }
+
+  lookup(query: LookupQuery): Promise<LookupMatch[]> {
+    return run(() => {
+      const params = {
+        accounts: JSON.stringify(query.adAccountIds),
+        text: query.text,
+        limit: query.limit,
+      };
+      return this.#sql.lookup.all(params).map(toLookupMatch);
+    });
+  }
+}
+
+function rangeParams(range: DashboardRange): RangeParams {
+  return { accounts: JSON.stringify(range.adAccountIds), since: range.since, until: range.until };
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    orderId: row.order_id,
+    eventTime: row.event_time,
+    receivedAt: row.received_at,
+    attempts: row.attempts,
+    reason: row.last_error ?? '',
+    status: row.last_status,
+  };
+}
+
+function toLookupMatch(row: LookupRow): LookupMatch {
+  const state = row.state as EventState;
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    eventTime: row.event_time,
+    source: row.source as EventSource,
+    state,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    nextAttemptAt: nextAttemptOf(state, row),
+    deliveredAt: row.delivered_at ?? undefined,
+    lastError: row.last_error ?? undefined,
+    lastStatus: row.last_status ?? undefined,
+    warning: row.warning ?? undefined,
+    orderId: row.order_id,
+    value: row.value === null ? null : String(row.value),
+    currency: row.currency,
+    identifiers: {
+      email: row.has_em === 1,
+      phone: row.has_ph === 1,
+      ipAndUserAgent: row.has_ip_ua === 1,
+      clickId: row.has_click_id === 1,
+      externalId: row.has_external_id === 1,
+    },
+  };
+}
+
+/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
+function nextAttemptOf(state: EventState, row: LookupRow): number | undefined {
+  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
+  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
+  return undefined;
+}
+
+/** The store's convention: a synchronous call as a promise, a throw as a rejection. */
+function run<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(work());
+  });
+}
