@@ -39,7 +39,7 @@ const { quick } = values;
 const PLAN = quick
   ? {
       timing: {
-        seconds: 1.5,
+        seconds: 1.2,
         warmupSeconds: 0.5,
         rounds: 1,
         latencySeconds: 2,
@@ -61,7 +61,7 @@ const PLAN = quick
       },
       batchingBacklog: 50_000,
       largeBacklog: 1_000_000,
-      largeDrainSeconds: 45,
+      largeDrainSeconds: 30,
       postgresDrain: 50_000,
     };
 const { timing } = PLAN;

@@ -13,7 +13,7 @@ import {
   deliveryWorker,
   discardingLogger,
 } from './relay-parts.js';
-import { fmt, progress } from './report.js';
+import { fmtCount, progress } from './report.js';
 
 /** Resolves when `done()` is true, checking every 50 ms; rejects after `timeoutMs`. */
 function until(done, timeoutMs, what) {
@@ -54,7 +54,7 @@ export async function drain({ store, sandbox, count, maxSeconds = Infinity }) {
     () => {
       if (elapsed() - lastReport >= 5) {
         lastReport = elapsed();
-        progress(`  drained ${fmt(seen.processed)} of ${fmt(count)}`);
+        progress(`  drained ${fmtCount(seen.processed)} of ${fmtCount(count)}`);
       }
 
       return seen.processed + seen.dead >= count || elapsed() >= maxSeconds;
@@ -89,7 +89,7 @@ export async function drainFile({ path, sandbox, maxSeconds }) {
   try {
     const { byState } = await store.stats();
     const count = byState.pending + byState.failed + byState.in_flight;
-    progress(`draining ${fmt(count)} events into the sandbox`);
+    progress(`draining ${fmtCount(count)} events into the sandbox`);
     return await drain({ store, sandbox, count, maxSeconds });
   } finally {
     await store.close();
@@ -98,7 +98,7 @@ export async function drainFile({ path, sandbox, maxSeconds }) {
 
 /** A SQLite file holding `count` undelivered events. */
 export async function backlogFile({ path, count, prefix }) {
-  progress(`filling a ${fmt(count)}-event backlog`);
+  progress(`filling a ${fmtCount(count)}-event backlog`);
   const store = SqliteStore.open({ path });
   try {
     return await fillBacklog(store, { count, adAccountId: AD_ACCOUNT_ID, prefix });
@@ -110,7 +110,7 @@ export async function backlogFile({ path, count, prefix }) {
 /** Figure 3, from a drain of a backlog that was whole when delivery started. */
 export function batchingFigure(results, drained) {
   results.add({
-    name: `events per upstream call, ${fmt(drained.count)}-event backlog`,
+    name: `events per upstream call, ${fmtCount(drained.count)}-event backlog`,
     value: drained.eventsPerCall,
     unit: 'events/call',
     baseline: { name: "Pinterest's maximum per call", value: 1000 },
@@ -126,12 +126,12 @@ export function batchingFigure(results, drained) {
 export function drainFigure(results, { drained, capacity = {} }) {
   const [shape, best] = Object.entries(capacity).sort((a, b) => b[1] - a[1])[0] ?? [];
   const part = drained.complete
-    ? `whole ${fmt(drained.count)}-event backlog`
-    : `first ${Math.round(drained.seconds)} s of a ${fmt(drained.count)}-event backlog`;
+    ? `whole ${fmtCount(drained.count)}-event backlog`
+    : `first ${Math.round(drained.seconds)} s of a ${fmtCount(drained.count)}-event backlog`;
   const others = Object.entries(capacity)
     .filter(([other]) => other !== shape)
     .map(([other, rate]) => `${(drained.eventsPerSecond / rate).toFixed(2)}× ingest of ${other}`);
-  const delivered = `${fmt(drained.delivered)} delivered in ${drained.seconds.toFixed(1)} s`;
+  const delivered = `${fmtCount(drained.delivered)} delivered in ${drained.seconds.toFixed(1)} s`;
   results.add({
     name: `drain rate, ${part}`,
     value: drained.eventsPerSecond,
@@ -172,7 +172,8 @@ export async function latencyFigure(results, { dir, sandbox, capacityPerSecond, 
       url,
       path: '/v1/checkout',
       headers: AUTH,
-      connections: 32,
+      // Enough connections that a slow answer on one does not hold the pace back.
+      connections: 100,
       itemsPerRequest: 1,
       overallRate: rate,
       durationSeconds: timing.latencySeconds,
@@ -180,17 +181,18 @@ export async function latencyFigure(results, { dir, sandbox, capacityPerSecond, 
     });
     await until(() => delays.length >= summary.ok, 60_000, 'every accepted event to be delivered');
     delays.sort((a, b) => a - b);
-    const sent = `${Math.round(summary.okPerSecond)} events/s sent, ${fmt(delays.length)} delivered`;
+    // Named by the rate actually sent: on a busy machine the paced load may fall short of it.
+    const sent = Math.round(summary.okPerSecond);
     for (const p of [50, 99]) {
       results.add({
-        name: `ingest to Pinterest p${p} at half capacity (${rate} events/s)`,
+        name: `ingest to Pinterest p${p}, ${sent} single events/s (half capacity: ${rate}/s)`,
         value: percentile(delays, p),
         unit: 'ms',
         baseline: {
           name: "delivery's lingerMs, the designed wait for a fuller batch",
           value: config.delivery.lingerMs,
         },
-        note: sent,
+        note: `${fmtCount(delays.length)} events delivered`,
       });
     }
   } finally {

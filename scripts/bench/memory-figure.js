@@ -5,13 +5,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { runLoad } from './load.js';
 import { AD_ACCOUNT_ID, API_KEY, AUTH } from './relay-parts.js';
-import { fmt, progress } from './report.js';
+import { fmtCount, progress } from './report.js';
 
 const MAIN = fileURLToPath(new URL('../../packages/relay/dist/cli/main.js', import.meta.url));
 
@@ -28,19 +29,28 @@ async function spawnRelay({ databasePath, apiBaseUrl }) {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     },
+    // Its own directory, so that no pinterest-capi.config.json of the caller's is read.
+    cwd: dirname(databasePath),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const state = { url: undefined, paused: false };
   // Every log line is read (and dropped), so a full pipe never stalls the relay.
   createInterface({ input: child.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    const entry = JSON.parse(line);
-    if (entry.msg === 'relay listening') state.url = entry.url;
-    if (entry.msg === 'ad account paused: credentials rejected') state.paused = true;
+    const entry = parseLogLine(line);
+    if (entry?.msg === 'relay listening') state.url = entry.url;
+    if (entry?.msg === 'ad account paused: credentials rejected') state.paused = true;
   });
 
   await waitFor(child, () => state.url !== undefined, 'listen');
   return { child, state };
+}
+
+function parseLogLine(line) {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitFor(child, done, what) {
@@ -122,14 +132,14 @@ export async function memoryFigure(
     timing,
   });
   const full = await measureRelay({
-    label: `a ${fmt(backlogCount)}-event backlog`,
+    label: `a ${fmtCount(backlogCount)}-event backlog`,
     databasePath: backlogPath,
     apiBaseUrl,
     timing,
   });
   const cpu = (m) => `${Math.round(m.idleCpu * 100)}%`;
   results.add({
-    name: `resident memory of a relay process, ${fmt(backlogCount)}-event backlog`,
+    name: `resident memory of a relay process, ${fmtCount(backlogCount)}-event backlog`,
     value: full.rssMiB,
     unit: 'MiB',
     baseline: { name: 'the same relay on an empty queue', value: empty.rssMiB },

@@ -89,6 +89,11 @@ function compare(actual, bound, at) {
   return at === 'most' ? actual <= bound : actual >= bound;
 }
 
+/** A count of things: always whole, with thousands separators. */
+export function fmtCount(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 export function fmt(n) {
   if (!Number.isFinite(n)) return String(n);
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');

@@ -23,6 +23,7 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { createApiKeyResolver } from './ingest/api-keys.js';
 import { ingestRoutes } from './ingest/routes.js';
+import { erasureRoutes } from './privacy/erasure.js';
 import type { IngestTenant } from './ingest/routes.js';
 import { createLogger, logEvents } from './log-events.js';
 import { RelayMetrics } from './metrics.js';
@@ -128,6 +129,23 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       },
     }),
   );
+  await app.register(
+    erasureRoutes({
+      store,
+      authenticate: createApiKeyResolver(
+        config.tenants.flatMap((tenant) =>
+          tenant.apiKeys.map((key) => ({
+            key,
+            tenant: {
+              name: tenant.name,
+              adAccountId: tenant.adAccountId,
+              defaultCountry: tenant.defaultCountry,
+            },
+          })),
+        ),
+      ),
+    }),
+  );
   await app.register(dashboardRoutes({ config, store, worker }));
 
   return {
@@ -191,6 +209,7 @@ function ingestTenant(tenant: TenantConfig, config: RelayConfig): IngestTenant {
       ...(tenant.partnerName ? { partnerName: tenant.partnerName } : {}),
       ...(tenant.defaultCountry ? { defaultCountry: tenant.defaultCountry } : {}),
     },
+    privacy: tenant.privacy,
   };
 }
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_AD_ACCOUNT_ID,
   DEFAULT_CLIENT_ID,
+  DEFAULT_CONVERSION_TOKEN,
   DEFAULT_CLIENT_SECRET,
   DEFAULT_TAG_ID,
 } from '@pinterest-capi/sandbox';
@@ -127,6 +128,47 @@ const coverage = (page: Page, key: string) =>
   page.locator(`[data-coverage="${key}"] .coverage-value`);
 
 describe('the dashboard', () => {
+  it("asks a live relay's visitor for an API key and opens that key's ad account", async () => {
+    const liveConfig = await loadConfig({
+      env: {
+        PINTEREST_ACCESS_TOKEN: DEFAULT_CONVERSION_TOKEN,
+        PINTEREST_AD_ACCOUNT_ID: DEFAULT_AD_ACCOUNT_ID,
+        PINTEREST_API_BASE_URL: `${sandboxUrl}/v5`,
+        RELAY_API_KEYS: 'live-key-1',
+        DATABASE_URL: `file:${join(dir, 'live.sqlite')}`,
+        HOST: '127.0.0.1',
+      },
+      cwd: dir,
+      port: 0,
+    });
+    const live = await createRelay({
+      config: liveConfig,
+      logger: createLogger({ level: 'silent' }),
+    });
+    const liveUrl = await live.listen();
+    const page = await browser.newPage();
+
+    try {
+      await page.goto(liveUrl);
+      await page.locator('#key').fill('not-the-key');
+      await page.locator('.login button').click();
+      const refusal = await page.locator('.login [role="alert"]').textContent();
+      await page.locator('#key').fill('live-key-1');
+      await page.locator('.login button').click();
+      await expect.poll(() => figure(page, 'received').textContent()).toBe('0');
+
+      expect(refusal).toBe('the API key is not valid');
+      expect(await page.locator('.account').textContent()).toBe(
+        `default · ${DEFAULT_AD_ACCOUNT_ID}`,
+      );
+      expect(await page.locator('#sample').count()).toBe(0);
+      expect(await page.evaluate<number>('sessionStorage.length')).toBe(1);
+    } finally {
+      await page.close();
+      await live.close();
+    }
+  });
+
   it('serves the page without a key but its data only to a relay API key', async () => {
     const page = await fetch(`${relayUrl}/`);
     const noKey = await fetch(`${relayUrl}/dashboard/api/summary`);

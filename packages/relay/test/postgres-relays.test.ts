@@ -174,11 +174,15 @@ describe('two relays on one PostgreSQL schema', () => {
       pauseMs: 60,
       target: (request) => (killed || request % 2 === 0 ? survivor : victim),
     });
-    // Late enough that each relay has made calls, so per-process budgets would add up.
-    await waitFor('a few calls, then both relays holding claimed batches', async () =>
-      (await sandboxCalls(sandbox.url)).length >= BUDGET / 2 && (await owners()).length === 2
-        ? true
-        : undefined,
+    // Once calls have begun and both relays hold claimed batches: the victim dies holding some,
+    // and the slots both took stay in the shared window, so per-process budgets would add up.
+    await waitFor(
+      'calls under way, then both relays holding claimed batches',
+      async () =>
+        (await sandboxCalls(sandbox.url)).length >= 2 && (await owners()).length === 2
+          ? true
+          : undefined,
+      { intervalMs: 20 },
     );
     await victim.kill();
     killed = true;

@@ -218,12 +218,14 @@ describe('SqliteStore', () => {
     open();
 
     const db = new Database(path, { readonly: true });
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all();
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all();
     const version = readUserVersion(db);
     db.close();
 
-    expect(tables).toEqual([{ name: 'events' }]);
+    expect(tables).toEqual([{ name: 'erasures' }, { name: 'events' }]);
     expect(indexes).toEqual(
       expect.arrayContaining([
         { name: 'events_work' },

@@ -94,6 +94,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     describeRelease(ctx);
     describeQueries(ctx);
     describeReplayAndPrune(ctx);
+    describePrivacy(ctx);
   });
 }
 
@@ -696,6 +697,108 @@ function describeReplayAndPrune(ctx: Ctx): void {
       const results = await ctx.store.enqueue([newEvent('e-1', { receivedAt: T0 + 2 })]);
 
       expect(results).toEqual([{ eventId: 'e-1', status: 'accepted' }]);
+    });
+  });
+}
+
+function describePrivacy(ctx: Ctx): void {
+  describe('consent and erasure', () => {
+    const dropped: NewEvent['privacy'] = { consent: 'denied', consentAction: 'drop' };
+
+    it('stores an event suppressed by consent as dead, never claimed, without IP or user agent', async () => {
+      await ctx.store.enqueue([{ ...newEvent('e-1'), privacy: dropped }]);
+
+      const claimed = await ctx.store.claim(claimOptions({ now: T0 + 86_400_000 }));
+      const record = await ctx.store.get(ACCOUNT, 'e-1');
+
+      expect(claimed).toEqual([]);
+      expect(record?.state).toBe('dead');
+      expect(record?.lastError).toBe('suppressed by consent');
+      expect(record?.privacy).toEqual({ consent: 'denied', consentAction: 'drop' });
+      expect(await ctx.store.accountsWithWork()).toEqual([]);
+    });
+
+    it('never replays an event suppressed by consent', async () => {
+      await ctx.store.enqueue([{ ...newEvent('e-1'), privacy: dropped }]);
+
+      const replayed = await ctx.store.replay({}, T0);
+
+      expect(replayed).toBe(0);
+      expect((await ctx.store.get(ACCOUNT, 'e-1'))?.state).toBe('dead');
+    });
+
+    it('records the consent and LDP rules that applied to an event', async () => {
+      const privacy = {
+        consent: 'granted',
+        consentAction: 'send',
+        ldpRule: 'tenant_state',
+      } as const;
+
+      await ctx.store.enqueue([{ ...newEvent('e-1'), privacy }, newEvent('e-2')]);
+
+      expect((await ctx.store.get(ACCOUNT, 'e-1'))?.privacy).toEqual(privacy);
+      expect((await ctx.store.get(ACCOUNT, 'e-2'))?.privacy).toBeUndefined();
+    });
+
+    it('erases every event holding the hash, in every state, and only those', async () => {
+      const other = wireEvent('e-3', { user_data: { em: [sha256('other@example.com')] } });
+      await ctx.store.enqueue([
+        newEvent('e-1'),
+        newEvent('e-2'),
+        newEvent('e-3', { event: other }),
+      ]);
+      const [first] = await ctx.store.claim(claimOptions({ limit: 1 }));
+      await ctx.store.settle([{ id: first!.id, state: 'delivered', at: T0 }]);
+
+      const result = await ctx.store.erase({
+        emHashes: [sha256('shopper@example.com')],
+        requester: 'test',
+        at: T0,
+      });
+
+      expect(result).toEqual({ deleted: 2 });
+      expect(await ctx.store.get(ACCOUNT, 'e-1')).toBeUndefined();
+      expect(await ctx.store.get(ACCOUNT, 'e-2')).toBeUndefined();
+      expect((await ctx.store.get(ACCOUNT, 'e-3'))?.state).toBe('pending');
+    });
+
+    it('matches phone and external id hashes, and an uppercase stored hash', async () => {
+      const upper = sha256('loyalty-7').toUpperCase();
+      const byId = wireEvent('e-2', { user_data: { external_id: [upper] } });
+      await ctx.store.enqueue([newEvent('e-1'), newEvent('e-2', { event: byId })]);
+
+      const byPhone = await ctx.store.erase({
+        phHashes: [sha256('15551234567')],
+        requester: 'test',
+        at: T0,
+      });
+      const byExternalId = await ctx.store.erase({
+        externalIdHashes: [sha256('loyalty-7')],
+        requester: 'test',
+        at: T0,
+      });
+
+      expect([byPhone.deleted, byExternalId.deleted]).toEqual([1, 1]);
+      expect((await ctx.store.stats()).byState.pending).toBe(0);
+    });
+
+    it('erases only within the given ad account', async () => {
+      await ctx.store.enqueue([newEvent('e-1'), newEvent('e-1', { adAccountId: OTHER_ACCOUNT })]);
+
+      const result = await ctx.store.erase({
+        emHashes: [sha256('shopper@example.com')],
+        adAccountId: OTHER_ACCOUNT,
+        requester: 'test',
+        at: T0,
+      });
+
+      expect(result.deleted).toBe(1);
+      expect(await ctx.store.get(ACCOUNT, 'e-1')).toBeDefined();
+      expect(await ctx.store.get(OTHER_ACCOUNT, 'e-1')).toBeUndefined();
+    });
+
+    it('refuses an erasure without any hash', async () => {
+      await expect(ctx.store.erase({ requester: 'test', at: T0 })).rejects.toThrow(RangeError);
     });
   });
 }

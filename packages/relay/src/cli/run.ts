@@ -4,6 +4,7 @@
  */
 import { isCapiError } from '@pinterest-capi/sdk';
 
+import { runErase } from './erase.js';
 import { processIo } from './io.js';
 import type { CommandIo } from './io.js';
 import { runMigrate } from './migrate.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   send: { run: runSend, summary: 'send events or checkouts from a file or stdin' },
   status: { run: runStatus, summary: 'queue depth by state, delivery rates, oldest pending age' },
   replay: { run: runReplay, summary: 're-queue dead-lettered events by filter' },
+  erase: { run: runErase, summary: 'forget every stored event of one person (email, phone, id)' },
   migrate: { run: runMigrate, summary: "create or upgrade the queue database's schema" },
   sandbox: { run: runSandbox, summary: "run the local stand-in for Pinterest's v5 API" },
 };

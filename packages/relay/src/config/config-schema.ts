@@ -38,6 +38,31 @@ export const CONFIG_FILE_SCHEMA = {
           partnerName: { type: 'string', pattern: '^ss-[a-z0-9_-]+$' },
           callsPerMinute: { type: 'integer', minimum: 1 },
           defaultCountry: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+          consent: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              denied: { enum: ['send', 'opt_out', 'drop'] },
+              unknown: { enum: ['send', 'opt_out', 'drop'] },
+            },
+          },
+          ldp: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['states'],
+            properties: {
+              states: {
+                anyOf: [
+                  { const: 'all_us' },
+                  {
+                    type: 'array',
+                    minItems: 1,
+                    items: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+                  },
+                ],
+              },
+            },
+          },
           webhookSecrets: {
             type: 'object',
             additionalProperties: false,

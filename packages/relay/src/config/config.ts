@@ -8,6 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 
+import { DEFAULT_CONSENT_POLICY } from '../privacy/policy.js';
+import type { ConsentPolicy, PrivacyPolicy } from '../privacy/policy.js';
+import type { ConsentAction } from '../queue/store.js';
 import { CONFIG_FILE_SCHEMA } from './config-schema.js';
 
 export const DEFAULT_PORT = 8787;
@@ -26,6 +29,11 @@ export interface TenantConfig {
   callsPerMinute: number;
   defaultCountry: string | undefined;
   webhookSecrets: { shopify?: string; stripe?: string; woocommerce?: string };
+  /**
+   * Consent policy and LDP states for events ingested by `/v1/events` and `/v1/checkout`.
+   * @default denied consent dropped, unknown sent, LDP only where an event asks for it
+   */
+  privacy?: PrivacyPolicy | undefined;
 }
 
 export interface DeliveryConfig {
@@ -165,8 +173,43 @@ function tenantsFromEnv(env: NodeJS.ProcessEnv): TenantConfig[] {
       callsPerMinute: 5000,
       defaultCountry: env['PINTEREST_DEFAULT_COUNTRY'],
       webhookSecrets,
+      privacy: privacyFromEnv(env),
     },
   ];
+}
+
+const CONSENT_ACTIONS: readonly ConsentAction[] = ['send', 'opt_out', 'drop'];
+
+/**
+ * `RELAY_CONSENT_DENIED` and `RELAY_CONSENT_UNKNOWN` (`send`, `opt_out` or `drop`; defaults drop
+ * and send) and `RELAY_LDP_STATES` (comma-separated two-letter US states, or `all_us`).
+ */
+function privacyFromEnv(env: NodeJS.ProcessEnv): PrivacyPolicy {
+  const action = (name: string, fallback: ConsentAction): ConsentAction => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') return fallback;
+    if (!(CONSENT_ACTIONS as readonly string[]).includes(value)) {
+      throw new ConfigError(`${name} must be one of ${CONSENT_ACTIONS.join(', ')}`);
+    }
+
+    return value as ConsentAction;
+  };
+
+  const consent: ConsentPolicy = {
+    denied: action('RELAY_CONSENT_DENIED', DEFAULT_CONSENT_POLICY.denied),
+    unknown: action('RELAY_CONSENT_UNKNOWN', DEFAULT_CONSENT_POLICY.unknown),
+  };
+  const states = env['RELAY_LDP_STATES']?.trim();
+  if (states === undefined || states === '') return { consent };
+  if (states.toLowerCase() === 'all_us') return { consent, ldp: { states: 'all_us' } };
+  const list = states.split(',').map((state) => state.trim().toUpperCase());
+  if (list.some((state) => !/^[A-Z]{2}$/.test(state))) {
+    throw new ConfigError(
+      'RELAY_LDP_STATES must be two-letter US state codes, comma-separated, or all_us',
+    );
+  }
+
+  return { consent, ldp: { states: list } };
 }
 
 /** The config file as its schema describes it. */
@@ -195,6 +238,8 @@ interface FileTenant {
   partnerName?: string;
   callsPerMinute?: number;
   defaultCountry?: string;
+  consent?: Partial<ConsentPolicy>;
+  ldp?: { states: string[] | 'all_us' };
   webhookSecrets?: { shopify?: string; stripe?: string; woocommerce?: string };
 }
 
@@ -292,6 +337,17 @@ function tenantFromFile(tenant: FileTenant, index: number, env: NodeJS.ProcessEn
     callsPerMinute: tenant.callsPerMinute ?? 5000,
     defaultCountry: tenant.defaultCountry,
     webhookSecrets: secrets,
+    privacy: privacyFromFile(tenant),
+  };
+}
+
+function privacyFromFile(tenant: FileTenant): PrivacyPolicy {
+  const consent = { ...DEFAULT_CONSENT_POLICY, ...tenant.consent };
+  const states = tenant.ldp?.states;
+  if (states === undefined) return { consent };
+  return {
+    consent,
+    ldp: { states: states === 'all_us' ? states : states.map((state) => state.toUpperCase()) },
   };
 }
 

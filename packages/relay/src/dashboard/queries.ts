@@ -5,8 +5,9 @@
  * handles events one by one. `DashboardData` (`aggregates.ts`) caches the minutes that can no
  * longer change and asks only for the rest.
  *
- * A store serves the dashboard by offering `dashboardQueries()`; the SQLite store does
- * (`sqlite-queries.ts`). Without it the dashboard's data endpoints answer 501 and the relay runs.
+ * A store serves the dashboard by offering `dashboardQueries()`; both stores do
+ * (`sqlite-queries.ts`, `postgres-queries.ts`). A store without it still runs the relay, and the
+ * dashboard's data endpoints answer 501.
  */
 import type { EventRecord, EventStore } from '../queue/store.js';
 

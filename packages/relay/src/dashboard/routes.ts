@@ -95,14 +95,12 @@ function registerPage(app: FastifyInstance, config: RelayConfig): void {
       .send(html),
   );
   // The asset URLs carry the version, so a browser may keep them as long as it likes.
-  const asset = (type: string, body: string) => ({
-    handler: (_request: unknown, reply: FastifyReply) =>
-      reply
-        .type(type)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(body),
-  });
+  const asset = (type: string, body: string) => (_request: unknown, reply: FastifyReply) =>
+    reply
+      .type(type)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(body);
   app.get('/dashboard/app.js', asset('text/javascript; charset=utf-8', DASHBOARD_SCRIPT));
   app.get('/dashboard/app.css', asset('text/css; charset=utf-8', DASHBOARD_STYLE));
 }

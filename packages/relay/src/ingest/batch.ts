@@ -14,6 +14,8 @@ import type {
   WireEvent,
 } from '@pinterest-capi/sdk';
 
+import { DEFAULT_PRIVACY_POLICY, applyPrivacy, readConsent } from '../privacy/policy.js';
+import type { PrivacyOutcome, PrivacyPolicy } from '../privacy/policy.js';
 import type { EnqueueResult, NewEvent } from '../queue/store.js';
 import { RelayHttpError } from './errors.js';
 
@@ -48,6 +50,11 @@ export interface BatchOptions {
   receivedAt: number;
   /** Where the good events go, in one call (the relay passes its group committer). */
   queue: EventQueue;
+  /**
+   * The tenant's consent and LDP rules.
+   * @default {@link DEFAULT_PRIVACY_POLICY} (denied consent dropped, no LDP by state)
+   */
+  privacy?: PrivacyPolicy | undefined;
 }
 
 /** The one store method ingest needs. */
@@ -80,14 +87,14 @@ export async function ingestBatch(
   const pending: NewEvent[] = [];
   const pendingResults: IngestResult[] = [];
   for (const [index, item] of items.entries()) {
-    const prepared = prepareItem(build, item, options.prepare);
+    const prepared = prepareItem(build, item, options);
     if (prepared instanceof ValidationError) {
       const issues = prepared.issues;
       results.push({ index, event_id: echoedEventId(item), status: 'rejected', issues });
       continue;
     }
 
-    const result: IngestResult = { index, event_id: prepared.event_id, status: 'accepted' };
+    const result: IngestResult = { index, event_id: prepared.event.event_id, status: 'accepted' };
     results.push(result);
     pendingResults.push(result);
     pending.push(storedEvent(prepared, options));
@@ -97,25 +104,36 @@ export async function ingestBatch(
   return summarize(results);
 }
 
+/**
+ * Reads the relay-level consent, builds the wire event with the SDK, then applies the tenant's
+ * privacy rules; any broken rule becomes the item's rejection.
+ */
 function prepareItem(
   build: Builder,
   item: unknown,
-  options: PrepareOptions,
-): WireEvent | ValidationError {
+  options: BatchOptions,
+): PrivacyOutcome | ValidationError {
+  const reading = readConsent(item);
+  if ('rule' in reading) return new ValidationError([reading]);
+  let event: WireEvent;
   try {
-    return build(item, options);
+    event = build(reading.item, options.prepare);
   } catch (error) {
     if (error instanceof ValidationError) return error;
     throw error;
   }
+
+  const outcome = applyPrivacy(event, reading.consent, options.privacy ?? DEFAULT_PRIVACY_POLICY);
+  return 'rule' in outcome ? new ValidationError([outcome]) : outcome;
 }
 
-function storedEvent(event: WireEvent, options: BatchOptions): NewEvent {
+function storedEvent(prepared: PrivacyOutcome, options: BatchOptions): NewEvent {
   return {
     adAccountId: options.adAccountId,
-    event,
+    event: prepared.event,
     source: options.source,
     receivedAt: options.receivedAt,
+    privacy: prepared.privacy,
   };
 }
 

@@ -17,6 +17,7 @@ import type {
 } from 'fastify';
 import type { PrepareOptions } from '@pinterest-capi/sdk';
 
+import type { PrivacyPolicy } from '../privacy/policy.js';
 import type { EnqueueResult, NewEvent } from '../queue/store.js';
 import { readBearerToken } from './api-keys.js';
 import { ingestBatch } from './batch.js';
@@ -42,6 +43,11 @@ export interface IngestTenant {
   adAccountId: string;
   /** SDK options for every event of this tenant: `partnerName`, `defaultCountry`, time window. */
   prepare: PrepareOptions;
+  /**
+   * Consent and LDP rules for this tenant's events.
+   * @default `DEFAULT_PRIVACY_POLICY` (denied consent dropped, unknown sent, no LDP by state)
+   */
+  privacy?: PrivacyPolicy | undefined;
 }
 
 /** What the ingest routes need from the rest of the relay. */
@@ -143,6 +149,7 @@ function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
         prepare: { ...tenant.prepare, now },
         receivedAt: now,
         queue: deps,
+        privacy: tenant.privacy,
       });
       notifyListeners(deps, request, { source, adAccountId: tenant.adAccountId, response });
       return reply.code(statusOf(response)).send(response);

@@ -95,6 +95,7 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
     source: record.source,
     received_at: iso(record.receivedAt),
     attempts: record.attempts,
+    ...privacyView(record),
   };
 
   switch (record.state) {
@@ -106,6 +107,10 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
         pinterest: { status: 'processed', warning_message: record.warning ?? null },
       };
     case 'dead':
+      if (record.privacy?.consentAction === 'drop') {
+        return { ...base, state: 'suppressed', reason: record.lastError };
+      }
+
       return { ...base, state: 'dead', reason: record.lastError, last_status: record.lastStatus };
     case 'failed':
       return {
@@ -118,4 +123,15 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
     default:
       return { ...base, state: record.state === 'in_flight' ? 'sending' : 'queued' };
   }
+}
+
+/**
+ * Which consent and LDP rules applied at ingest: `consent` (the value received), `action`
+ * (`send`, `opt_out`, `drop`) and `ldp` (`event`, `tenant_state`, `tenant_all_us` or null).
+ * Absent for events stored without them (webhooks, or before the relay recorded them).
+ */
+function privacyView(record: EventRecord): { privacy?: Record<string, string | null> } {
+  if (record.privacy === undefined) return {};
+  const { consent, consentAction, ldpRule } = record.privacy;
+  return { privacy: { consent, action: consentAction, ldp: ldpRule ?? null } };
 }

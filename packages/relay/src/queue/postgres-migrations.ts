@@ -102,6 +102,54 @@ CREATE TABLE ${s}.call_slots (
 CREATE INDEX call_slots_key ON ${s}.call_slots (pacer_key, granted_at);
 `;
 
+/**
+ * Migration 3, the indexes of the dashboard's queries (`dashboard/postgres-queries.ts`), as the
+ * SQLite store's migration 3 has them; the columns they read came with migration 1.
+ *
+ * - `events_account_received` on (ad_account_id, received_at), carrying the five flags: events in
+ *   and identifier coverage per minute are read from the index alone, over the window's entries.
+ * - `events_delivered` replaces `events_delivered_at` with (delivered_at, ad_account_id,
+ *   event_time): deliveries and their delays per minute come from the index alone, and delivery
+ *   rates (`deliveredSince`) still use it, so this one costs no more index writes than before.
+ * - `events_order_id`, partial: an order is looked up without scanning the table.
+ *
+ * Dead letters and the undelivered part of the funnel read `events_state` (state, received_at),
+ * and a lookup by event_id the unique (ad_account_id, event_id) key. Claims and settles change
+ * indexed columns, so every one writes an entry into each index: the two new indexes are what
+ * this migration costs the drain rate.
+ */
+const DASHBOARD_INDEXES = (s: string) => `
+CREATE INDEX events_account_received ON ${s}.events (ad_account_id, received_at)
+  INCLUDE (has_em, has_ph, has_ip_ua, has_click_id, has_external_id);
+
+DROP INDEX ${s}.events_delivered_at;
+CREATE INDEX events_delivered ON ${s}.events (delivered_at, ad_account_id, event_time)
+  WHERE delivered_at IS NOT NULL;
+
+CREATE INDEX events_order_id ON ${s}.events (order_id) WHERE order_id IS NOT NULL;
+`;
+
+/**
+ * Migration 4, consent and privacy: the same columns and `erasures` audit table as the SQLite
+ * store's migration 4 (see `sqlite-migrations.ts`). An erasure reads `payload` as jsonb over the
+ * rows of one account (or all), with no index of its own: erasures are rare, and an index on the
+ * hashes would be one more copy of them to forget.
+ */
+const PRIVACY = (s: string) => `
+ALTER TABLE ${s}.events ADD COLUMN consent text;
+ALTER TABLE ${s}.events ADD COLUMN consent_action text;
+ALTER TABLE ${s}.events ADD COLUMN ldp_rule text;
+
+CREATE TABLE ${s}.erasures (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  requested_at bigint NOT NULL,
+  requester text NOT NULL,
+  ad_account_id text,
+  identifier_kinds text NOT NULL,
+  deleted integer NOT NULL
+);
+`;
+
 /** Every migration, oldest first. `version` equals position + 1. */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
@@ -113,6 +161,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     version: 2,
     description: 'the call_slots table, so relays sharing an ad account share its call budget',
     sql: CREATE_CALL_SLOTS,
+  },
+  {
+    version: 3,
+    description: 'indexes for the dashboard: events in and deliveries per minute, order lookup',
+    sql: DASHBOARD_INDEXES,
+  },
+  {
+    version: 4,
+    description: 'the consent and LDP rules applied to each event, and an audit table of erasures',
+    sql: PRIVACY,
   },
 ];
 

@@ -24,6 +24,9 @@ export interface PgRecordRow {
   last_error: string | null;
   last_status: number | null;
   warning: string | null;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 /** A row as a claim hands it out. */
@@ -53,10 +56,12 @@ export interface PostgresStatements {
   deliveredSince: string;
   replay: string;
   prune: string;
+  erase: string;
 }
 
 const RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
-  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning`;
+  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
+  consent, consent_action, ldp_rule`;
 
 // Repeats the WHERE of the partial index `events_due` word for word, so the planner can use it.
 const UNDELIVERED = `state IN ('pending', 'in_flight', 'failed')`;
@@ -85,6 +90,7 @@ export function postgresStatements(s: string): PostgresStatements {
     deliveredSince: `SELECT count(*) AS count FROM ${events} WHERE delivered_at >= $1`,
     replay: replaySql(events),
     prune: pruneSql(events),
+    erase: eraseSql(events, `${s}.erasures`),
   };
 }
 
@@ -94,15 +100,19 @@ function insertSql(events: string): string {
   return `
 INSERT INTO ${events} (ad_account_id, event_id, event_name, event_time, source, received_at,
   payload, client_ip_address, client_user_agent, next_attempt_at, order_id,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id)
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
+  state, last_error, consent, consent_action, ldp_rule)
 SELECT account, event_id, event_name, event_time, source, received_at,
-  payload, ip, user_agent, received_at, order_id,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id
+  payload, ip, user_agent, CASE WHEN state = 'dead' THEN NULL ELSE received_at END, order_id,
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
+  state, last_error, consent, consent_action, ldp_rule
 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
   $7::text[], $8::text[], $9::text[], $10::text[],
-  $11::smallint[], $12::smallint[], $13::smallint[], $14::smallint[], $15::smallint[])
+  $11::smallint[], $12::smallint[], $13::smallint[], $14::smallint[], $15::smallint[],
+  $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
   AS batch(account, event_id, event_name, event_time, source, received_at, payload, ip, user_agent,
-    order_id, has_em, has_ph, has_ip_ua, has_click_id, has_external_id)
+    order_id, has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
+    state, last_error, consent, consent_action, ldp_rule)
 ON CONFLICT (ad_account_id, event_id) DO NOTHING
 RETURNING ad_account_id, event_id`;
 }
@@ -197,7 +207,7 @@ function replaySql(events: string): string {
 UPDATE ${events}
 SET state = 'pending', attempts = 0, next_attempt_at = $5,
     lease_owner = NULL, lease_expires_at = NULL
-WHERE state = 'dead'
+WHERE state = 'dead' AND coalesce(consent_action, '') <> 'drop'
   AND ($1::text IS NULL OR ad_account_id = $1)
   AND ($2::text[] IS NULL OR event_id = ANY($2::text[]))
   AND ($3::text IS NULL OR strpos(last_error, $3) > 0)
@@ -215,4 +225,23 @@ WITH doomed AS (
   FOR UPDATE SKIP LOCKED
 )
 DELETE FROM ${events} AS e USING doomed WHERE e.id = doomed.id`;
+}
+
+// Every stored event of the person, whatever its state, and the audit row in the same statement.
+// `lower()` because a pre-hashed value is stored in the case it came in.
+function eraseSql(events: string, erasures: string): string {
+  const hashIn = (key: string, param: string) => `EXISTS (
+    SELECT 1 FROM jsonb_array_elements_text(
+      coalesce(payload::jsonb -> 'user_data' -> '${key}', '[]'::jsonb)) AS v(hash)
+    WHERE lower(v.hash) = ANY(${param}::text[]))`;
+  return `
+WITH gone AS (
+  DELETE FROM ${events}
+  WHERE ($1::text IS NULL OR ad_account_id = $1)
+    AND (${hashIn('em', '$2')} OR ${hashIn('ph', '$3')} OR ${hashIn('external_id', '$4')})
+  RETURNING 1
+)
+INSERT INTO ${erasures} (requested_at, requester, ad_account_id, identifier_kinds, deleted)
+SELECT $5, $6, $1, $7, count(*) FROM gone
+RETURNING deleted`;
 }

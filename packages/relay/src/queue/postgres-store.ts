@@ -12,6 +12,8 @@
 import { Pool, TypeOverrides, escapeIdentifier, types } from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 
+import { PostgresDashboardQueries } from '../dashboard/postgres-queries.js';
+import type { DashboardQueries, DashboardSource } from '../dashboard/queries.js';
 import { PostgresPacer } from './postgres-pacer.js';
 import {
   DEFAULT_POSTGRES_SCHEMA,
@@ -21,8 +23,11 @@ import {
 import type { PostgresMigration } from './postgres-migrations.js';
 import { postgresStatements } from './postgres-statements.js';
 import type { PgClaimRow, PgRecordRow, PostgresStatements } from './postgres-statements.js';
-import { EVENT_STATES } from './store.js';
+import { checkErasure } from './erasure.js';
+import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
 import type {
+  ErasureRequest,
+  ErasureResult,
   ClaimOptions,
   ClaimedEvent,
   EnqueueResult,
@@ -35,7 +40,13 @@ import type {
   ReplayFilter,
   Settlement,
 } from './store.js';
-import { assertHashedOnly, joinEvent, splitEvent, storedEventFacts } from './stored-event.js';
+import {
+  assertHashedOnly,
+  joinEvent,
+  privacyOf,
+  splitEvent,
+  storedEventFacts,
+} from './stored-event.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -122,12 +133,13 @@ export async function migratePostgres(
  * const store = await PostgresStore.open({ connectionString: 'postgres://relay@db/capi' });
  * const [result] = await store.enqueue([{ adAccountId, event, source: 'events', receivedAt }]);
  */
-export class PostgresStore implements EventStore {
+export class PostgresStore implements EventStore, DashboardSource {
   /** The schema holding the store's tables (unquoted). */
   readonly schema: string;
   readonly #pool: Pool;
   readonly #quotedSchema: string;
   readonly #sql: PostgresStatements;
+  #dashboard: PostgresDashboardQueries | undefined;
   #closed = false;
 
   private constructor(pool: Pool, schema: string) {
@@ -166,6 +178,12 @@ export class PostgresStore implements EventStore {
   /** Like {@link migrate}, and answers which migrations this call applied. */
   applyMigrations(): Promise<PostgresMigration[]> {
     return runPostgresMigrations(this.#pool, this.schema);
+  }
+
+  /** The dashboard's aggregate queries on this database, on the store's pool. */
+  dashboardQueries(): DashboardQueries {
+    this.#dashboard ??= new PostgresDashboardQueries(this.#pool, this.#quotedSchema);
+    return this.#dashboard;
   }
 
   /**
@@ -313,6 +331,24 @@ export class PostgresStore implements EventStore {
     }
   }
 
+  /** Deletes the person's events and writes the audit row in one statement. */
+  async erase(request: ErasureRequest): Promise<ErasureResult> {
+    const checked = checkErasure(request);
+    const { rows } = await this.#query<{ deleted: number | string }>({
+      text: this.#sql.erase,
+      values: [
+        request.adAccountId ?? null,
+        checked.em,
+        checked.ph,
+        checked.externalId,
+        request.at,
+        request.requester,
+        checked.kinds,
+      ],
+    });
+    return { deleted: Number(rows[0]?.deleted ?? 0) };
+  }
+
   /** Ends the pool once its statements in progress finish. Calling it again does nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -376,11 +412,14 @@ function keyOf(adAccountId: string, eventId: string): string {
   return `${adAccountId}\u0000${eventId}`;
 }
 
-/** The INSERT's fifteen arrays, one element per event. */
+/** The INSERT's twenty arrays, one element per event. */
 function insertColumns(events: readonly NewEvent[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 15 }, () => []);
-  for (const { adAccountId, event, source, receivedAt } of events) {
+  const columns: unknown[][] = Array.from({ length: 20 }, () => []);
+  for (const { adAccountId, event, source, receivedAt, privacy } of events) {
+    const suppressed = privacy?.consentAction === 'drop';
     const parts = splitEvent(event);
+    // A suppressed event is never sent, so its raw IP address and user agent are never kept.
+    if (suppressed) Object.assign(parts, { clientIpAddress: null, clientUserAgent: null });
     const facts = storedEventFacts(event);
     const row = [
       adAccountId,
@@ -398,6 +437,11 @@ function insertColumns(events: readonly NewEvent[]): unknown[][] {
       facts.hasIpUa,
       facts.hasClickId,
       facts.hasExternalId,
+      suppressed ? 'dead' : 'pending',
+      suppressed ? SUPPRESSED_BY_CONSENT : null,
+      privacy?.consent ?? null,
+      privacy?.consentAction ?? null,
+      privacy?.ldpRule ?? null,
     ];
     row.forEach((value, i) => columns[i]?.push(value));
   }
@@ -475,5 +519,6 @@ function toEventRecord(row: PgRecordRow): EventRecord {
     lastError: row.last_error ?? undefined,
     lastStatus: row.last_status ?? undefined,
     warning: row.warning ?? undefined,
+    privacy: privacyOf(row),
   };
 }

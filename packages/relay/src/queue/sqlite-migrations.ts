@@ -114,6 +114,33 @@ CREATE INDEX events_delivered ON events (delivered_at, ad_account_id, event_time
 CREATE INDEX events_order_id ON events (order_id) WHERE order_id IS NOT NULL;
 `;
 
+/**
+ * Migration 4, consent and privacy (`privacy/`).
+ *
+ * - `consent`, `consent_action` and `ldp_rule`: which consent value an event came with, what the
+ *   tenant's policy did with it and which LDP rule applied, set on insert for the audit trail
+ *   (`GET /v1/events/{event_id}`). NULL for events stored before, or without a policy (webhooks).
+ * - `erasures`: one audit row per erasure request (time, requester, ad account, which kinds of
+ *   identifier, how many events were deleted). It never holds an identifier or its hash.
+ *
+ * An erasure matches inside `payload` with `json_each`, a full scan: erasures are rare, and an
+ * index on the hashes would be one more copy of them to forget.
+ */
+const PRIVACY = `
+ALTER TABLE events ADD COLUMN consent TEXT;
+ALTER TABLE events ADD COLUMN consent_action TEXT;
+ALTER TABLE events ADD COLUMN ldp_rule TEXT;
+
+CREATE TABLE erasures (
+  id INTEGER PRIMARY KEY,
+  requested_at INTEGER NOT NULL,
+  requester TEXT NOT NULL,
+  ad_account_id TEXT,
+  identifier_kinds TEXT NOT NULL,
+  deleted INTEGER NOT NULL
+) STRICT;
+`;
+
 /** Every migration, oldest first. `version` equals position + 1. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
@@ -131,6 +158,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     version: 3,
     description: 'order id and identifier flags recorded at ingest, and indexes for the dashboard',
     sql: DASHBOARD_COLUMNS,
+  },
+  {
+    version: 4,
+    description: 'the consent and LDP rules applied to each event, and an audit table of erasures',
+    sql: PRIVACY,
   },
 ];
 

@@ -22,6 +22,9 @@ export interface RecordRow {
   last_error: string | null;
   last_status: number | null;
   warning: string | null;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 /** A row as a claim hands it out. */
@@ -52,6 +55,21 @@ export interface InsertParams {
   hasIpUa: 0 | 1;
   hasClickId: 0 | 1;
   hasExternalId: 0 | 1;
+  /** `pending`, or `dead` for an event suppressed by consent. */
+  state: 'pending' | 'dead';
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  consent: string | null;
+  consentAction: string | null;
+  ldpRule: string | null;
+}
+
+export interface EraseParams {
+  adAccountId: string | null;
+  /** JSON arrays of lowercase SHA-256 hex digests. */
+  em: string;
+  ph: string;
+  externalId: string;
 }
 
 export interface ClaimParams {
@@ -72,7 +90,8 @@ export interface ReplayParams {
 }
 
 const RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
-  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning`;
+  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
+  consent, consent_action, ldp_rule`;
 
 // The literal `state IN ('pending', 'in_flight', 'failed')` repeats the WHERE of the partial index
 // `events_work` word for word: SQLite uses a partial index only when the query states its
@@ -133,11 +152,22 @@ const REPLAY = `
 UPDATE events
 SET state = 'pending', attempts = 0, next_attempt_at = @now,
     lease_owner = NULL, lease_expires_at = NULL
-WHERE state = 'dead'
+WHERE state = 'dead' AND coalesce(consent_action, '') <> 'drop'
   AND (@adAccountId IS NULL OR ad_account_id = @adAccountId)
   AND (@eventIds IS NULL OR event_id IN (SELECT value FROM json_each(@eventIds)))
   AND (@errorContains IS NULL OR instr(last_error, @errorContains) > 0)
   AND (@since IS NULL OR received_at >= @since)`;
+
+// Every stored event of the person, whatever its state; `lower()` because a pre-hashed value is
+// stored in the case it came in.
+const hashIn = (key: string, param: string) => `EXISTS (
+    SELECT 1 FROM json_each(payload, '$.user_data.${key}')
+    WHERE lower(value) IN (SELECT value FROM json_each(@${param})))`;
+
+const ERASE = `
+DELETE FROM events
+WHERE (@adAccountId IS NULL OR ad_account_id = @adAccountId)
+  AND (${hashIn('em', 'em')} OR ${hashIn('ph', 'ph')} OR ${hashIn('external_id', 'externalId')})`;
 
 /** Prepares every statement of the store on an open, migrated connection. */
 type Statement<P extends unknown[] | object, R = unknown> = Database.Statement<P, R>;
@@ -164,6 +194,14 @@ export interface SqliteStatements {
   deliveredSince: Statement<[number], { count: number }>;
   replay: Statement<ReplayParams>;
   prune: Statement<[number]>;
+  erase: Statement<EraseParams>;
+  auditErasure: Statement<{
+    at: number;
+    requester: string;
+    adAccountId: string | null;
+    kinds: string;
+    deleted: number;
+  }>;
 }
 
 export function prepareStatements(db: Database.Database): SqliteStatements {
@@ -171,10 +209,12 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     insert: db.prepare<InsertParams>(`
       INSERT INTO events (ad_account_id, event_id, event_name, event_time, source, received_at,
         payload, client_ip_address, client_user_agent, state, next_attempt_at, order_id,
-        has_em, has_ph, has_ip_ua, has_click_id, has_external_id)
+        has_em, has_ph, has_ip_ua, has_click_id, has_external_id, last_error,
+        consent, consent_action, ldp_rule)
       VALUES (@adAccountId, @eventId, @eventName, @eventTime, @source, @receivedAt,
-        @payload, @clientIpAddress, @clientUserAgent, 'pending', @receivedAt, @orderId,
-        @hasEm, @hasPh, @hasIpUa, @hasClickId, @hasExternalId)
+        @payload, @clientIpAddress, @clientUserAgent, @state, @nextAttemptAt, @orderId,
+        @hasEm, @hasPh, @hasIpUa, @hasClickId, @hasExternalId, @lastError,
+        @consent, @consentAction, @ldpRule)
       ON CONFLICT (ad_account_id, event_id) DO NOTHING`),
     claim: db.prepare<ClaimParams, ClaimRow>(CLAIM),
     settleDelivered: db.prepare<{ id: number; at: number; warning: string | null }>(
@@ -208,5 +248,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     replay: db.prepare<ReplayParams>(REPLAY),
     prune: db.prepare<[number]>(`
       DELETE FROM events WHERE state IN ('delivered', 'dead') AND received_at < ?`),
+    erase: db.prepare<EraseParams>(ERASE),
+    auditErasure: db.prepare(`
+      INSERT INTO erasures (requested_at, requester, ad_account_id, identifier_kinds, deleted)
+      VALUES (@at, @requester, @adAccountId, @kinds, @deleted)`),
   };
 }

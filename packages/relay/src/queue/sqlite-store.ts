@@ -16,9 +16,12 @@ import type { CheckpointCadence, SqliteStoreOptions } from './sqlite-connection.
 import { runSqliteMigrations } from './sqlite-migrations.js';
 import { prepareStatements } from './sqlite-statements.js';
 import type { ClaimRow, RecordRow, SqliteStatements } from './sqlite-statements.js';
-import { EVENT_STATES } from './store.js';
+import { checkErasure } from './erasure.js';
+import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
 import type {
   ClaimOptions,
+  ErasureRequest,
+  ErasureResult,
   ClaimedEvent,
   EnqueueResult,
   EventRecord,
@@ -30,7 +33,13 @@ import type {
   ReplayFilter,
   Settlement,
 } from './store.js';
-import { assertHashedOnly, joinEvent, splitEvent, storedEventFacts } from './stored-event.js';
+import {
+  assertHashedOnly,
+  joinEvent,
+  privacyOf,
+  splitEvent,
+  storedEventFacts,
+} from './stored-event.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
 
@@ -52,6 +61,7 @@ export class SqliteStore implements EventStore, DashboardSource {
   readonly #settleTx: Database.Transaction<(settlements: readonly Settlement[]) => void>;
   readonly #releaseTx: Database.Transaction<(ids: readonly number[]) => void>;
   readonly #claimTx: Database.Transaction<(options: ClaimOptions) => ClaimRow[]>;
+  readonly #eraseTx: Database.Transaction<(request: ErasureRequest) => number>;
   #commitsSinceCheckpoint = 0;
   #dashboard: SqliteDashboardQueries | undefined;
 
@@ -76,6 +86,7 @@ export class SqliteStore implements EventStore, DashboardSource {
         leaseExpiresAt: options.now + options.leaseMs,
       }),
     );
+    this.#eraseTx = db.transaction((request: ErasureRequest) => this.#eraseAll(request));
   }
 
   /**
@@ -197,6 +208,19 @@ export class SqliteStore implements EventStore, DashboardSource {
   }
 
   /**
+   * Deletes the person's events and records the audit row in one transaction, then checkpoints:
+   * with `secure_delete` on, the deleted rows are zeroed in the database file, and truncating
+   * the WAL removes the copies of their pages it still held.
+   */
+  erase(request: ErasureRequest): Promise<ErasureResult> {
+    return this.#run(() => {
+      const deleted = this.#eraseTx.immediate(request);
+      this.checkpoint();
+      return { deleted };
+    });
+  }
+
+  /**
    * Copies the WAL into the database file and truncates it to zero bytes. Runs by itself every
    * `checkpointEveryCommits` writes; call it when idle to purge delivered IP addresses sooner.
    * Returns false when another connection's reader kept part of the WAL in use.
@@ -225,9 +249,31 @@ export class SqliteStore implements EventStore, DashboardSource {
     });
   }
 
+  #eraseAll(request: ErasureRequest): number {
+    const checked = checkErasure(request);
+    const adAccountId = request.adAccountId ?? null;
+    const { changes } = this.#statements.erase.run({
+      adAccountId,
+      em: JSON.stringify(checked.em),
+      ph: JSON.stringify(checked.ph),
+      externalId: JSON.stringify(checked.externalId),
+    });
+    this.#statements.auditErasure.run({
+      at: request.at,
+      requester: request.requester,
+      adAccountId,
+      kinds: checked.kinds,
+      deleted: changes,
+    });
+    return changes;
+  }
+
   #insertAll(events: readonly NewEvent[]): EnqueueResult[] {
-    return events.map(({ adAccountId, event, source, receivedAt }) => {
+    return events.map(({ adAccountId, event, source, receivedAt, privacy }) => {
+      const suppressed = privacy?.consentAction === 'drop';
       const parts = splitEvent(event);
+      // A suppressed event is never sent, so its raw IP address and user agent are never kept.
+      if (suppressed) Object.assign(parts, { clientIpAddress: null, clientUserAgent: null });
       const { changes } = this.#statements.insert.run({
         adAccountId,
         eventId: event.event_id,
@@ -237,6 +283,12 @@ export class SqliteStore implements EventStore, DashboardSource {
         receivedAt,
         ...parts,
         ...storedEventFacts(event),
+        state: suppressed ? 'dead' : 'pending',
+        nextAttemptAt: suppressed ? null : receivedAt,
+        lastError: suppressed ? SUPPRESSED_BY_CONSENT : null,
+        consent: privacy?.consent ?? null,
+        consentAction: privacy?.consentAction ?? null,
+        ldpRule: privacy?.ldpRule ?? null,
       });
       return { eventId: event.event_id, status: changes === 1 ? 'accepted' : 'duplicate' };
     });
@@ -348,6 +400,7 @@ function toEventRecord(row: RecordRow): EventRecord {
     lastError: row.last_error ?? undefined,
     lastStatus: row.last_status ?? undefined,
     warning: row.warning ?? undefined,
+    privacy: privacyOf(row),
   };
 }
 

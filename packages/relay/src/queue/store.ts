@@ -18,6 +18,33 @@ export type EventState = (typeof EVENT_STATES)[number];
 /** Where an event came from: the relay API or a store's webhook. */
 export type EventSource = 'events' | 'checkout' | 'shopify' | 'stripe' | 'woocommerce' | 'replay';
 
+/** The advertising-storage consent an event came with; `unknown` when the caller gave none. */
+export type ConsentValue = 'granted' | 'denied' | 'unknown';
+
+/**
+ * What a tenant's consent policy did with an event: sent as it came, sent with `opt_out: true`,
+ * or dropped (stored as dead with {@link SUPPRESSED_BY_CONSENT}, never sent nor replayed).
+ */
+export type ConsentAction = 'send' | 'opt_out' | 'drop';
+
+/**
+ * Which Limited Data Processing rule set `custom_data.opt_out_type: "LDP"`: the event asked for
+ * it (`event`), or the tenant's configured states (`tenant_state`) or all of the US
+ * (`tenant_all_us`).
+ */
+export type LdpRule = 'event' | 'tenant_state' | 'tenant_all_us';
+
+/** The privacy rules that applied to an event at ingest, kept for its audit trail. */
+export interface EventPrivacy {
+  consent: ConsentValue;
+  consentAction: ConsentAction;
+  /** Undefined when LDP does not apply. */
+  ldpRule?: LdpRule | undefined;
+}
+
+/** The `lastError` of an event dropped by its tenant's consent policy. */
+export const SUPPRESSED_BY_CONSENT = 'suppressed by consent';
+
 /** An event ready to be stored: already hashed and validated, ready for the wire. */
 export interface NewEvent {
   adAccountId: string;
@@ -25,6 +52,34 @@ export interface NewEvent {
   source: EventSource;
   /** Epoch milliseconds when the relay received it. */
   receivedAt: number;
+  /**
+   * The consent and LDP rules applied at ingest. With `consentAction: 'drop'` the event is stored
+   * as `dead` (reason {@link SUPPRESSED_BY_CONSENT}, no IP address or user agent) and never
+   * claimed; absent means it was sent as it came (webhooks, replays, older callers).
+   */
+  privacy?: EventPrivacy | undefined;
+}
+
+/**
+ * Who to forget: SHA-256 hex digests of the normalized identifiers, matched against the stored
+ * `user_data.em`, `ph` and `external_id`. At least one list must be non-empty.
+ */
+export interface ErasureRequest {
+  emHashes?: readonly string[];
+  phHashes?: readonly string[];
+  externalIdHashes?: readonly string[];
+  /** Limits the erasure to one ad account (an API key's own); all accounts when absent. */
+  adAccountId?: string | undefined;
+  /** Who asked (tenant name, `cli`), for the audit record. Never an identifier. */
+  requester: string;
+  /** Epoch ms, the audit record's time. */
+  at: number;
+}
+
+/** What an erasure did. */
+export interface ErasureResult {
+  /** Stored events deleted, whatever their state (an unsent one is thereby never sent). */
+  deleted: number;
 }
 
 export interface EnqueueResult {
@@ -84,6 +139,8 @@ export interface EventRecord {
   lastError: string | undefined;
   lastStatus: number | undefined;
   warning: string | undefined;
+  /** The consent rules applied at ingest; undefined for events stored without them. */
+  privacy?: EventPrivacy | undefined;
 }
 
 export interface QueueStats {
@@ -129,9 +186,20 @@ export interface EventStore {
   stats(): Promise<QueueStats>;
   /** How many events Pinterest processed at or after `since` (epoch ms), for delivery rates. */
   deliveredSince(since: number): Promise<number>;
-  /** Moves matching dead events back to pending; returns how many. */
+  /**
+   * Moves matching dead events back to pending; returns how many. Events suppressed by consent
+   * are never replayed.
+   */
   replay(filter: ReplayFilter, now: number): Promise<number>;
   /** Deletes delivered and dead events received before `before` (epoch ms); returns how many. */
   prune(before: number): Promise<number>;
+  /**
+   * Deletes every stored event whose `user_data` holds one of the given hashes, in every state,
+   * and records an audit row (time, requester, ad account, which kinds of identifier, count) that
+   * holds neither the identifiers nor their hashes.
+   *
+   * @throws RangeError when no hash is given.
+   */
+  erase(request: ErasureRequest): Promise<ErasureResult>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  */
 import type { WireEvent, WireUserData } from '@pinterest-capi/sdk';
 
-import type { NewEvent } from './store.js';
+import type { ConsentAction, ConsentValue, EventPrivacy, LdpRule, NewEvent } from './store.js';
 
 /** A wire event split for storage. */
 export interface StoredEventParts {
@@ -107,4 +107,18 @@ export function assertHashedOnly(events: readonly NewEvent[]): void {
 
 function unhashed(path: string, rule: string): TypeError {
   return new TypeError(`${path} ${rule}: the queue stores hashed identifiers only`);
+}
+
+/** The privacy columns of a row as the record shows them; undefined when none was recorded. */
+export function privacyOf(row: {
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
+}): EventPrivacy | undefined {
+  if (row.consent === null || row.consent_action === null) return undefined;
+  return {
+    consent: row.consent as ConsentValue,
+    consentAction: row.consent_action as ConsentAction,
+    ldpRule: (row.ldp_rule ?? undefined) as LdpRule | undefined,
+  };
 }

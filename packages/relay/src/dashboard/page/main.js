@@ -99,7 +99,10 @@ class Dashboard {
     this.shownDead = [];
     this.reasonFilter = '';
     this.busy = false;
+    this.again = false;
     this.lastEqs = 0;
+    /** @type {string | undefined} */
+    this.lookupText = undefined;
   }
 
   start() {
@@ -110,46 +113,9 @@ class Dashboard {
   }
 
   #layout() {
-    const { adAccountId, name } = this.session;
     fill(
       byId('app'),
-      h(
-        'header',
-        { class: 'topbar' },
-        h('h1', { text: 'pinterest-capi relay' }),
-        h('span', { class: 'account', title: 'ad account', text: `${name} · ${adAccountId}` }),
-        h('span', { class: `badge badge-${mode}`, text: mode === 'sandbox' ? 'sandbox' : 'live' }),
-        h('span', { class: 'spacer' }),
-        h(
-          'nav',
-          { class: 'windows', 'aria-label': 'Window' },
-          WINDOWS.map((w) =>
-            h('button', {
-              type: 'button',
-              'data-window': w,
-              'aria-pressed': String(w === this.window),
-              text: w,
-              onclick: () => this.#setWindow(w),
-            }),
-          ),
-        ),
-        mode === 'sandbox' &&
-          h('button', {
-            id: 'sample',
-            type: 'button',
-            class: 'primary',
-            text: 'Send sample checkout',
-            onclick: () => void this.#sendSample(),
-          }),
-        h('button', {
-          type: 'button',
-          text: 'Sign out',
-          onclick: () => {
-            saveKey(null);
-            location.reload();
-          },
-        }),
-      ),
+      this.#topbar(),
       h('p', { id: 'notice', role: 'status', class: 'notice', hidden: true }),
       h(
         'main',
@@ -174,6 +140,44 @@ class Dashboard {
           h('div', { id: 'lookup' }),
         ),
       ),
+    );
+  }
+
+  #topbar() {
+    const { adAccountId, name } = this.session;
+    const windows = WINDOWS.map((w) =>
+      h('button', {
+        type: 'button',
+        'data-window': w,
+        'aria-pressed': String(w === this.window),
+        text: w,
+        onclick: () => this.#setWindow(w),
+      }),
+    );
+    return h(
+      'header',
+      { class: 'topbar' },
+      h('h1', { text: 'pinterest-capi relay' }),
+      h('span', { class: 'account', title: 'ad account', text: `${name} · ${adAccountId}` }),
+      h('span', { class: `badge badge-${mode}`, text: mode === 'sandbox' ? 'sandbox' : 'live' }),
+      h('span', { class: 'spacer' }),
+      h('nav', { class: 'windows', 'aria-label': 'Window' }, windows),
+      mode === 'sandbox' &&
+        h('button', {
+          id: 'sample',
+          type: 'button',
+          class: 'primary',
+          text: 'Send sample checkout',
+          onclick: () => void this.#sendSample(),
+        }),
+      h('button', {
+        type: 'button',
+        text: 'Sign out',
+        onclick: () => {
+          saveKey(null);
+          location.reload();
+        },
+      }),
     );
   }
 
@@ -241,14 +245,21 @@ class Dashboard {
   }
 
   async refresh() {
-    if (this.busy) return;
+    // One refresh at a time; one asked for meanwhile (a replay, a new window) runs right after.
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+
     this.busy = true;
+    this.again = false;
     try {
       const summary = await this.api.get('summary', { window: this.window });
       renderFunnel(byId('funnel'), summary);
       renderCoverage(byId('coverage'), summary.coverage);
       this.charts?.update(summary);
       await this.#refreshDead();
+      await this.#showLookup();
       if (Date.now() - this.lastEqs > EQS_REFRESH_MS) {
         this.lastEqs = Date.now();
         renderEqs(byId('eqs'), await this.api.get('eqs'));
@@ -259,6 +270,7 @@ class Dashboard {
       this.#failed(error);
     } finally {
       this.busy = false;
+      if (this.again) void this.refresh();
     }
   }
 
@@ -277,9 +289,11 @@ class Dashboard {
         rerender();
       },
       onToggleAll: (/** @type {boolean} */ on) => {
-        for (const id of this.shownDead)
+        for (const id of this.shownDead) {
           if (on) this.selected.add(id);
           else this.selected.delete(id);
+        }
+
         this.#updateReplayButton();
         rerender();
       },
@@ -332,12 +346,20 @@ class Dashboard {
   /** @param {string} text */
   async #lookup(text) {
     if (!text) return;
+    this.lookupText = text;
     try {
-      const { matches } = await this.api.get('lookup', { q: text });
-      renderLookup(byId('lookup'), matches, text);
+      await this.#showLookup();
     } catch (error) {
       this.#failed(error);
     }
+  }
+
+  /** Shows the looked-up event's path; refreshes call it again, so it follows the event along. */
+  async #showLookup() {
+    if (!this.lookupText) return;
+    const text = this.lookupText;
+    const { matches } = await this.api.get('lookup', { q: text });
+    renderLookup(byId('lookup'), matches, text);
   }
 
   async #sendSample() {

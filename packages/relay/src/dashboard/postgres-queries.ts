@@ -1,0 +1,296 @@
+/**
+ * @module dashboard/postgres-queries
+ * The dashboard's aggregates on the PostgreSQL queue, run on the store's pool. Each query reads
+ * one indexed range (see migration 3 in `postgres-migrations.ts`) and groups in SQL, so the
+ * answers are the SQLite store's (`sqlite-queries.ts`) row for row.
+ *
+ * Ad accounts travel as one `text[]` parameter matched with `= ANY`, which PostgreSQL turns into
+ * one index probe per account, so one statement text serves any number of accounts.
+ */
+import type { Pool, QueryResultRow } from 'pg';
+
+import type { EventSource, EventState } from '../queue/store.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute } from './queries.js';
+import type {
+  DashboardQueries,
+  DashboardRange,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+  LookupMatch,
+  LookupQuery,
+  MinuteStats,
+  UndeliveredCounts,
+} from './queries.js';
+
+const ACCOUNTS = `ad_account_id = ANY($1::text[])`;
+
+/** The delay bin of a delivered row, from the shared bounds (our own constants, not input). */
+const DELAY_BIN = `CASE ${DELAY_BOUNDS_SECONDS.map(
+  (bound, i) => `WHEN delivered_at - event_time * 1000 < ${bound * 1000} THEN ${i}`,
+).join(' ')} ELSE ${DELAY_BOUNDS_SECONDS.length} END`;
+
+// `strpos` on both sides lowered, as SQLite's `instr(lower(..))`: a plain substring, so `%` or
+// `_` in the filter are not wildcards as they would be in ILIKE.
+const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
+  AND ($2::text IS NULL OR strpos(lower(last_error), lower($2::text)) > 0)`;
+
+// The payload is stored as text; only the few matched rows are parsed for value and currency.
+const LOOKUP_COLUMNS = `id, ad_account_id, event_id, event_name, event_time, source, state,
+  attempts, received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status,
+  warning, order_id, payload::json #>> '{custom_data,value}' AS value,
+  payload::json #>> '{custom_data,currency}' AS currency,
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
+
+// A minute is a bigint time divided by an integer literal: integer division, which for epoch
+// times (never negative) is floor(t / 60000), the SQLite store's minute.
+//
+// The dead reasons are ordered byte-wise (COLLATE "C") with NULL first, as SQLite orders them,
+// so both stores suggest the same reasons whatever the database's locale.
+function dashboardSql(s: string) {
+  const events = `${s}.events`;
+  return {
+    receivedPerMinute: `
+      SELECT ad_account_id AS account, received_at / ${MINUTE_MS} AS minute, count(*) AS n,
+        sum(has_em) AS email, sum(has_ph) AS phone, sum(has_ip_ua) AS ip_ua,
+        sum(has_click_id) AS click_id, sum(has_external_id) AS external_id
+      FROM ${events}
+      WHERE ${ACCOUNTS} AND received_at >= $2 AND received_at < $3
+      GROUP BY 1, 2`,
+    deliveredPerMinute: `
+      SELECT ad_account_id AS account, delivered_at / ${MINUTE_MS} AS minute, ${DELAY_BIN} AS bin,
+        count(*) AS n, max(delivered_at - event_time * 1000) AS max_delay
+      FROM ${events}
+      WHERE delivered_at >= $2 AND delivered_at < $3 AND ${ACCOUNTS}
+      GROUP BY 1, 2, 3`,
+    undelivered: `
+      SELECT ad_account_id AS account, state, count(*) AS n FROM ${events}
+      WHERE state IN ('pending', 'in_flight', 'failed', 'dead')
+        AND received_at >= $2 AND received_at < $3 AND ${ACCOUNTS}
+      GROUP BY 1, 2`,
+    deadRows: `
+      SELECT ad_account_id, event_id, event_name, order_id, event_time, received_at, attempts,
+        last_error, last_status
+      FROM ${events} WHERE ${DEAD_MATCHING}
+      ORDER BY received_at DESC, id DESC LIMIT $3`,
+    deadCount: `SELECT count(*) AS n FROM ${events} WHERE ${DEAD_MATCHING}`,
+    deadReasons: `
+      SELECT last_error AS reason, count(*) AS n FROM ${events}
+      WHERE state = 'dead' AND ${ACCOUNTS}
+      GROUP BY last_error ORDER BY n DESC, last_error COLLATE "C" NULLS FIRST LIMIT 8`,
+    lookup: `
+      SELECT ${LOOKUP_COLUMNS} FROM ${events} WHERE ${ACCOUNTS} AND event_id = $2
+      UNION
+      SELECT ${LOOKUP_COLUMNS} FROM ${events} WHERE ${ACCOUNTS} AND order_id = $2
+      ORDER BY received_at DESC, id DESC LIMIT $3`,
+  } as const;
+}
+
+type DashboardSql = ReturnType<typeof dashboardSql>;
+
+interface ReceivedRow {
+  account: string;
+  minute: number;
+  n: number;
+  email: number;
+  phone: number;
+  ip_ua: number;
+  click_id: number;
+  external_id: number;
+}
+
+interface DeliveredRow {
+  account: string;
+  minute: number;
+  bin: number;
+  n: number;
+  max_delay: number;
+}
+
+interface DeadRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  order_id: string | null;
+  event_time: number;
+  received_at: number;
+  attempts: number;
+  last_error: string | null;
+  last_status: number | null;
+}
+
+interface LookupRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  event_time: number;
+  source: string;
+  state: string;
+  attempts: number;
+  received_at: number;
+  next_attempt_at: number | null;
+  lease_expires_at: number | null;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  warning: string | null;
+  order_id: string | null;
+  value: string | null;
+  currency: string | null;
+  has_em: number;
+  has_ph: number;
+  has_ip_ua: number;
+  has_click_id: number;
+  has_external_id: number;
+}
+
+/**
+ * {@link DashboardQueries} over a migrated PostgreSQL queue. The store hands one out from
+ * `dashboardQueries()`, on its own pool, which reads bigint columns as numbers; it needs no
+ * closing of its own. Every method runs its statements on pooled connections, one at a time, so
+ * the dashboard never holds more than one connection that ingest or delivery could use.
+ */
+export class PostgresDashboardQueries implements DashboardQueries {
+  readonly #pool: Pool;
+  readonly #sql: DashboardSql;
+
+  /** `quotedSchema` is the store's schema, already quoted (`escapeIdentifier`). */
+  constructor(pool: Pool, quotedSchema: string) {
+    this.#pool = pool;
+    this.#sql = dashboardSql(quotedSchema);
+  }
+
+  async minuteStats(range: DashboardRange): Promise<MinuteStats[]> {
+    const params = [range.adAccountIds, range.since, range.until];
+    const received = await this.#rows<ReceivedRow>(this.#sql.receivedPerMinute, params);
+    const delivered = await this.#rows<DeliveredRow>(this.#sql.deliveredPerMinute, params);
+    const minutes = new Map<string, MinuteStats>();
+    const at = (account: string, minute: number) => {
+      const key = `${account} ${minute}`;
+      const found = minutes.get(key) ?? emptyMinute(account, minute * MINUTE_MS);
+      minutes.set(key, found);
+      return found;
+    };
+
+    for (const row of received) {
+      const stats = at(row.account, row.minute);
+      stats.received = row.n;
+      stats.identifiers = {
+        email: row.email,
+        phone: row.phone,
+        ipAndUserAgent: row.ip_ua,
+        clickId: row.click_id,
+        externalId: row.external_id,
+      };
+    }
+
+    for (const row of delivered) {
+      const stats = at(row.account, row.minute);
+      stats.delivered += row.n;
+      stats.delayBins[row.bin] = (stats.delayBins[row.bin] ?? 0) + row.n;
+      stats.maxDelayMs = Math.max(stats.maxDelayMs ?? row.max_delay, row.max_delay);
+    }
+
+    return [...minutes.values()].sort((a, b) => a.minute - b.minute);
+  }
+
+  async undelivered(range: DashboardRange): Promise<UndeliveredCounts[]> {
+    const rows = await this.#rows<{ account: string; state: string; n: number }>(
+      this.#sql.undelivered,
+      [range.adAccountIds, range.since, range.until],
+    );
+    const counts = new Map(
+      range.adAccountIds.map((adAccountId) => [
+        adAccountId,
+        { adAccountId, queued: 0, retrying: 0, dead: 0 },
+      ]),
+    );
+    for (const { account, state, n } of rows) {
+      const row = counts.get(account);
+      if (!row) continue;
+      if (state === 'failed') row.retrying += n;
+      else if (state === 'dead') row.dead += n;
+      else row.queued += n;
+    }
+
+    return [...counts.values()];
+  }
+
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    const matching = [query.adAccountIds, query.reasonContains || null];
+    const count = await this.#rows<{ n: number }>(this.#sql.deadCount, matching);
+    const rows = await this.#rows<DeadRow>(this.#sql.deadRows, [...matching, query.limit]);
+    const reasons = await this.#rows<{ reason: string | null; n: number }>(this.#sql.deadReasons, [
+      query.adAccountIds,
+    ]);
+    return {
+      total: count[0]?.n ?? 0,
+      rows: rows.map(toDeadLetter),
+      reasons: reasons.map(({ reason, n }) => ({ reason: reason ?? '', count: n })),
+    };
+  }
+
+  async lookup(query: LookupQuery): Promise<LookupMatch[]> {
+    const rows = await this.#rows<LookupRow>(this.#sql.lookup, [
+      query.adAccountIds,
+      query.text,
+      query.limit,
+    ]);
+    return rows.map(toLookupMatch);
+  }
+
+  async #rows<R extends QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    const { rows } = await this.#pool.query<R>({ text, values });
+    return rows;
+  }
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    orderId: row.order_id,
+    eventTime: row.event_time,
+    receivedAt: row.received_at,
+    attempts: row.attempts,
+    reason: row.last_error ?? '',
+    status: row.last_status,
+  };
+}
+
+function toLookupMatch(row: LookupRow): LookupMatch {
+  const state = row.state as EventState;
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    eventTime: row.event_time,
+    source: row.source as EventSource,
+    state,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    nextAttemptAt: nextAttemptOf(state, row),
+    deliveredAt: row.delivered_at ?? undefined,
+    lastError: row.last_error ?? undefined,
+    lastStatus: row.last_status ?? undefined,
+    warning: row.warning ?? undefined,
+    orderId: row.order_id,
+    value: row.value,
+    currency: row.currency,
+    identifiers: {
+      email: row.has_em === 1,
+      phone: row.has_ph === 1,
+      ipAndUserAgent: row.has_ip_ua === 1,
+      clickId: row.has_click_id === 1,
+      externalId: row.has_external_id === 1,
+    },
+  };
+}
+
+/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
+function nextAttemptOf(state: EventState, row: LookupRow): number | undefined {
+  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
+  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
+  return undefined;
+}

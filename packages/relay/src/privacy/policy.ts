@@ -1,0 +1,160 @@
+/**
+ * @module privacy/policy
+ * A tenant's consent and Limited Data Processing (LDP) rules, applied to every event ingested by
+ * `POST /v1/events` and `POST /v1/checkout` after the SDK has hashed and validated it:
+ *
+ * - Consent: the item's relay-level `consent` field (`granted`, `denied`, absent or `unknown`) is
+ *   removed before the event is built, and the tenant's policy decides what the value means: send
+ *   as it came, send with `opt_out: true`, or drop (stored as suppressed, never sent).
+ * - LDP: an event that asks for it (`custom_data.opt_out_type` holds `LDP`) must carry hashed
+ *   `user_data.st` and `country`, or it is rejected; an event whose hashed country is the US and
+ *   whose hashed state is one the tenant lists (or any, for `all_us`) gets `opt_out_type: "LDP"`.
+ */
+import { sha256Hex } from '@pinterest-capi/sdk';
+import type { ValidationIssue, WireEvent } from '@pinterest-capi/sdk';
+
+import type { ConsentAction, ConsentValue, EventPrivacy, LdpRule } from '../queue/store.js';
+
+/** What each consent value means for a tenant. `granted` always sends. */
+export interface ConsentPolicy {
+  denied: ConsentAction;
+  unknown: ConsentAction;
+}
+
+/** Where LDP applies by the tenant's own rule: listed US states (two letters) or all of the US. */
+export interface LdpPolicy {
+  states: readonly string[] | 'all_us';
+}
+
+export interface PrivacyPolicy {
+  consent: ConsentPolicy;
+  /** Absent: LDP applies only to events that ask for it. */
+  ldp?: LdpPolicy | undefined;
+}
+
+/**
+ * The default consent policy: a denied event is dropped (never sent), an event without a consent
+ * signal is sent as it came. Sending unknown events opted out would silently opt everyone out
+ * whose site sends no signal at all; dropping denied ones honours an explicit refusal.
+ */
+export const DEFAULT_CONSENT_POLICY: ConsentPolicy = { denied: 'drop', unknown: 'send' };
+
+export const DEFAULT_PRIVACY_POLICY: PrivacyPolicy = { consent: DEFAULT_CONSENT_POLICY };
+
+/** The rule named in the rejection of an event that asks for LDP without its state and country. */
+export const LDP_REQUIRES_STATE_AND_COUNTRY = 'ldp_requires_state_and_country';
+
+const CONSENT_VALUES: ReadonlySet<string> = new Set(['granted', 'denied', 'unknown']);
+
+/** An item with its relay-level `consent` field read and removed. */
+export interface ConsentReading {
+  consent: ConsentValue;
+  /** The item without `consent`, ready for the SDK (which would refuse an unknown field). */
+  item: unknown;
+}
+
+/**
+ * Reads and removes the relay-level `consent` field of an ingested item. Absent or null means
+ * `unknown`. The caller's object is left as it was.
+ */
+export function readConsent(item: unknown): ConsentReading | ValidationIssue {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { consent: 'unknown', item };
+  }
+
+  const { consent, ...rest } = item as Record<string, unknown>;
+  if (consent === undefined || consent === null) return { consent: 'unknown', item: rest };
+  if (typeof consent !== 'string' || !CONSENT_VALUES.has(consent)) {
+    return { path: 'consent', rule: 'enum', message: 'must be "granted", "denied" or "unknown"' };
+  }
+
+  return { consent: consent as ConsentValue, item: rest };
+}
+
+/** An event after the tenant's privacy rules, and which rules applied. */
+export interface PrivacyOutcome {
+  event: WireEvent;
+  privacy: EventPrivacy;
+}
+
+/**
+ * Applies the consent policy and the LDP rules to a prepared event, returning a new event (the
+ * input is not changed) and the rules that applied.
+ *
+ * @throws nothing; an event asking for LDP without hashed `st` and `country` is answered with
+ *   the issue to reject it with (rule {@link LDP_REQUIRES_STATE_AND_COUNTRY}).
+ */
+export function applyPrivacy(
+  event: WireEvent,
+  consent: ConsentValue,
+  policy: PrivacyPolicy,
+): PrivacyOutcome | ValidationIssue {
+  const consentAction = consent === 'granted' ? 'send' : policy.consent[consent];
+  const ldp = ldpRuleOf(event, policy.ldp);
+  if (typeof ldp === 'object') return ldp;
+
+  let result: WireEvent = consentAction === 'opt_out' ? { ...event, opt_out: true } : event;
+  if (ldp === 'tenant_state' || ldp === 'tenant_all_us') result = withLdpFlag(result);
+  return { event: result, privacy: { consent, consentAction, ldpRule: ldp } };
+}
+
+function ldpRuleOf(
+  event: WireEvent,
+  ldp: LdpPolicy | undefined,
+): LdpRule | undefined | ValidationIssue {
+  const states = event.user_data.st ?? [];
+  const countries = event.user_data.country ?? [];
+  if (asksForLdp(event)) {
+    if (states.length > 0 && countries.length > 0) return 'event';
+    return {
+      path: 'custom_data.opt_out_type',
+      rule: LDP_REQUIRES_STATE_AND_COUNTRY,
+      message: "LDP needs the user's hashed user_data.st and user_data.country",
+    };
+  }
+
+  if (ldp === undefined || states.length === 0 || !countries.some(isHashOf(US_HASHES))) {
+    return undefined;
+  }
+
+  if (ldp.states === 'all_us') return 'tenant_all_us';
+  return states.some(isHashOf(stateHashes(ldp.states))) ? 'tenant_state' : undefined;
+}
+
+/** True when `custom_data.opt_out_type` lists `LDP` (comma-separated, any case). */
+export function asksForLdp(event: WireEvent): boolean {
+  const types = event.custom_data?.opt_out_type;
+  if (typeof types !== 'string') return false;
+  return types.split(',').some((type) => type.trim().toUpperCase() === 'LDP');
+}
+
+function withLdpFlag(event: WireEvent): WireEvent {
+  const existing = event.custom_data?.opt_out_type;
+  const optOutType =
+    typeof existing === 'string' && existing.trim() !== '' ? `${existing},LDP` : 'LDP';
+  return { ...event, custom_data: { ...event.custom_data, opt_out_type: optOutType } };
+}
+
+// Pinterest's spec says lowercase, its LDP page shows hashes of uppercase codes (facts §8.1, an
+// open question): both forms are recognised, and the event keeps the hash it came with.
+function hashesOf(code: string): string[] {
+  return [sha256Hex(code.toLowerCase()), sha256Hex(code.toUpperCase())];
+}
+
+const US_HASHES: ReadonlySet<string> = new Set(hashesOf('us'));
+
+const stateHashCache = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function stateHashes(states: readonly string[]): ReadonlySet<string> {
+  let hashes = stateHashCache.get(states);
+  if (hashes === undefined) {
+    hashes = new Set(states.flatMap(hashesOf));
+    stateHashCache.set(states, hashes);
+  }
+
+  return hashes;
+}
+
+function isHashOf(hashes: ReadonlySet<string>): (hash: string) => boolean {
+  return (hash) => hashes.has(hash.toLowerCase());
+}
