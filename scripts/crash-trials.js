@@ -1,7 +1,10 @@
 // `npm run test:crash -- --trials N`: kills the relay with SIGKILL while it ingests and delivers,
 // restarts it on the same SQLite file, and checks that every checkout it acknowledged (202,
-// accepted) reached Pinterest's stand-in. Duplicates are allowed only for events that were in
-// flight at the kill: Pinterest may have processed a batch whose answer the relay never recorded.
+// accepted) reached Pinterest's stand-in. Trials cycle through three kill moments: during ingest
+// (checkout requests open at the relay), mid-batch (a batch has reached the sandbox and waits for
+// its answer) and mid-commit (the sandbox has just answered, so the relay is recording the result).
+// Duplicates are allowed only for events that were in flight at the kill: Pinterest may have
+// processed a batch whose answer the relay never recorded.
 // Needs the built relay: `npm run build` first.
 // Usage: node scripts/crash-trials.js [--trials 10] [--latency-ms 150] [--lease-ms 4000]
 import { spawn } from 'node:child_process';
@@ -25,6 +28,10 @@ const Database = createRequire(new URL('../packages/relay/package.json', import.
   'better-sqlite3',
 );
 const API_KEY = 'crash-trial-relay-key';
+/** The moments a trial's SIGKILL is aimed at; `npm run test:crash` cycles through them. */
+export const KILL_PHASES = ['ingest', 'mid-batch', 'mid-commit'];
+/** Longest wait for the aimed-at moment before killing anyway (reported as not hit). */
+const PHASE_WAIT_MS = 10_000;
 
 export const DEFAULT_TRIAL_OPTIONS = {
   /** Sandbox latency on every call, so batches are in flight long enough to be cut off. */
@@ -40,16 +47,24 @@ export const DEFAULT_TRIAL_OPTIONS = {
   batch: 50,
   /** Longest wait for the restarted relay to empty its queue. */
   drainTimeoutMs: 30_000,
+  /** Where the kill is aimed: one of {@link KILL_PHASES}. */
+  phase: 'mid-batch',
 };
 
 /**
- * One trial: start, load, SIGKILL mid-batch, restart on the same database, load, drain, compare.
- * Resolves to the counts; throws only when the harness itself fails (relay will not start).
+ * One trial: start, load, SIGKILL at the chosen phase, restart on the same database, load, drain,
+ * compare. Resolves to the counts; throws only when the harness itself fails (relay will not
+ * start, unknown phase).
  */
 export async function runCrashTrial(options = {}) {
   const opts = { ...DEFAULT_TRIAL_OPTIONS, ...options };
+  if (!KILL_PHASES.includes(opts.phase)) {
+    throw new Error(`phase must be one of ${KILL_PHASES.join(', ')}, got ${String(opts.phase)}`);
+  }
+
   const dir = await mkdtemp(join(tmpdir(), 'capi-crash-'));
   const sandbox = await startSandbox({ port: 0 });
+  const upstream = watchUpstreamCalls(sandbox.app.server);
   const relays = [];
 
   try {
@@ -60,8 +75,13 @@ export async function runCrashTrial(options = {}) {
     const killAfterMs = randomBetween(opts.killAfterMs);
     const before = startLoad(first.url, { ...opts, prefix: 'a' });
     await sleep(killAfterMs);
-    await waitForBatchInFlight(first.url);
+    const hit = await waitForPhase(opts.phase, {
+      upstream,
+      load: before,
+      latencyMs: opts.latencyMs,
+    });
     first.child.kill('SIGKILL');
+    const atKill = { openCheckoutRequests: before.open(), openUpstreamCalls: upstream.open() };
     await first.exited;
     await before.stop();
 
@@ -76,8 +96,10 @@ export async function runCrashTrial(options = {}) {
     const exit = await second.stop();
 
     const acknowledged = new Set([...before.acknowledged, ...after.acknowledged]);
-    return compare({ acknowledged, received, inFlightAtKill, killAfterMs, drained, exit });
+    const counts = compare({ acknowledged, received, inFlightAtKill, killAfterMs, drained, exit });
+    return { ...counts, phase: opts.phase, phaseHit: hit, ...atKill };
   } finally {
+    upstream.stop();
     await Promise.all(relays.map((relay) => relay.kill()));
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });
@@ -183,11 +205,70 @@ function readListeningUrl(child, exited, stderr) {
   });
 }
 
+/**
+ * Follows the sandbox's events calls on its raw HTTP server (beside Fastify, without touching the
+ * answers): how many are open, and promises for the next call to arrive or to be answered.
+ */
+function watchUpstreamCalls(server) {
+  let open = 0;
+  const waiting = { arrived: [], answered: [] };
+  const notify = (kind) => {
+    for (const resolve of waiting[kind].splice(0)) resolve();
+  };
+
+  const onRequest = (request, response) => {
+    if (request.method !== 'POST' || !request.url?.startsWith('/v5/ad_accounts/')) return;
+    open++;
+    notify('arrived');
+    response.once('close', () => {
+      open--;
+      if (response.writableFinished) notify('answered');
+    });
+  };
+
+  server.on('request', onRequest);
+
+  return {
+    open: () => open,
+    next: (kind) =>
+      new Promise((resolve) => {
+        waiting[kind].push(resolve);
+      }),
+    stop: () => server.off('request', onRequest),
+  };
+}
+
+/**
+ * Waits for the moment a phase aims at; resolves true once it came, false if it never did within
+ * {@link PHASE_WAIT_MS} (the kill then lands wherever the relay is).
+ * - ingest: checkout requests are open at the relay (clients post back to back);
+ * - mid-batch: a batch has just reached the sandbox, and its answer is held by the injected
+ *   latency, so the relay is waiting on it;
+ * - mid-commit: the sandbox has just finished answering a batch, so the relay is reading the
+ *   answer and writing the outcome to its queue.
+ */
+async function waitForPhase(phase, { upstream, load, latencyMs }) {
+  const reached = (async () => {
+    if (phase === 'ingest') {
+      while (load.open() === 0) await sleep(1);
+    } else if (phase === 'mid-batch') {
+      await upstream.next('arrived');
+      await sleep(Math.random() * latencyMs * 0.5);
+    } else {
+      await upstream.next('answered');
+    }
+
+    return true;
+  })();
+  return Promise.race([reached, sleep(PHASE_WAIT_MS).then(() => false)]);
+}
+
 /** Clients posting checkouts with fresh event ids until stopped; collects the acknowledged ids. */
 function startLoad(relayUrl, { clients, batch, prefix }) {
   const acknowledged = new Set();
   let stopped = false;
   let serial = 0;
+  let open = 0;
   const eventTime = () => Math.floor(Date.now() / 1000) - 5;
 
   const client = async () => {
@@ -204,6 +285,7 @@ function startLoad(relayUrl, { clients, batch, prefix }) {
         };
       });
 
+      open++;
       try {
         const response = await fetch(`${relayUrl}/v1/checkout`, {
           method: 'POST',
@@ -218,6 +300,8 @@ function startLoad(relayUrl, { clients, batch, prefix }) {
       } catch {
         // The relay was killed under this request: nothing was acknowledged, so nothing is owed.
         if (!stopped) await sleep(10);
+      } finally {
+        open--;
       }
     }
   };
@@ -225,6 +309,8 @@ function startLoad(relayUrl, { clients, batch, prefix }) {
   const running = Array.from({ length: clients }, client);
   return {
     acknowledged,
+    /** Checkout requests sent and not yet answered. */
+    open: () => open,
     async stop() {
       stopped = true;
       await Promise.all(running);
@@ -240,15 +326,6 @@ async function queueCounts(relayUrl) {
   }
 
   return counts;
-}
-
-/** Kills only mid-batch: waits until the relay has a claimed batch out. */
-async function waitForBatchInFlight(relayUrl) {
-  for (let i = 0; i < 1000; i++) {
-    const counts = await queueCounts(relayUrl);
-    if ((counts.in_flight ?? 0) > 0) return;
-    await sleep(5);
-  }
 }
 
 /** The event ids the killed relay had claimed and not settled, read from its database. */
@@ -286,7 +363,10 @@ function randomBetween([low, high]) {
 
 function describeTrial(index, total, result) {
   return (
-    `trial ${index}/${total}: acknowledged ${result.acknowledged}, lost ${result.lost}, ` +
+    `trial ${index}/${total}: killed ${result.phase}` +
+    (result.phaseHit ? '' : ' (moment not reached, killed anyway)') +
+    ` with ${result.openCheckoutRequests} checkout requests and ${result.openUpstreamCalls} ` +
+    `batches open, acknowledged ${result.acknowledged}, lost ${result.lost}, ` +
     `duplicates ${result.duplicates} (in flight at the kill: ${result.inFlightAtKill}, ` +
     `unexplained: ${result.unexplainedDuplicates}), delivered unacknowledged ` +
     `${result.unacknowledgedDelivered}, killed after ${result.killAfterMs} ms` +
@@ -311,9 +391,13 @@ async function main() {
     ...(values['lease-ms'] === undefined ? {} : { leaseMs: Number(values['lease-ms']) }),
   };
   const totals = { acknowledged: 0, lost: 0, duplicates: 0, unexplained: 0, failed: 0 };
+  const phases = Object.fromEntries(KILL_PHASES.map((phase) => [phase, { aimed: 0, hit: 0 }]));
 
   for (let i = 1; i <= trials; i++) {
-    const result = await runCrashTrial(options);
+    const phase = KILL_PHASES[(i - 1) % KILL_PHASES.length];
+    const result = await runCrashTrial({ ...options, phase });
+    phases[phase].aimed++;
+    if (result.phaseHit) phases[phase].hit++;
     console.log(describeTrial(i, trials, result));
     if (result.lostIds.length > 0) console.log(`  lost, e.g.: ${result.lostIds.join(', ')}`);
     totals.acknowledged += result.acknowledged;
@@ -328,6 +412,10 @@ async function main() {
       `duplicates ${totals.duplicates} (not in flight at a kill: ${totals.unexplained})` +
       (totals.failed > 0 ? `, trials that did not drain or stop cleanly: ${totals.failed}` : ''),
   );
+  const phaseSummary = KILL_PHASES.map(
+    (phase) => `${phase} ${phases[phase].hit}/${phases[phase].aimed}`,
+  ).join(', ');
+  console.log(`kills that landed at their aimed moment: ${phaseSummary}`);
   return totals.lost > 0 || totals.failed > 0 ? 1 : 0;
 }
 

@@ -172,7 +172,8 @@ export async function latencyFigure(results, { dir, sandbox, capacityPerSecond, 
       url,
       path: '/v1/checkout',
       headers: AUTH,
-      // Enough connections that a slow answer on one does not hold the pace back.
+      // An even stream, not autocannon's burst at the start of every second (see load-child.js).
+      paced: true,
       connections: 100,
       itemsPerRequest: 1,
       overallRate: rate,

@@ -6,7 +6,8 @@ const CHILD = new URL('./load-child.js', import.meta.url);
 /**
  * POSTs checkout bodies of `itemsPerRequest` never-seen items to `url + path` for
  * `durationSeconds` (after `warmupSeconds` that are not counted), over `connections` keep-alive
- * connections, optionally paced at `overallRate` requests per second.
+ * connections, optionally limited to `overallRate` requests per second; with `paced: true`, sends
+ * `overallRate` requests per second as an even stream instead (fetch, not autocannon).
  */
 export function runLoad(job) {
   return new Promise((resolve, reject) => {

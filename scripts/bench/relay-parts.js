@@ -9,6 +9,11 @@ import { DEFAULT_AD_ACCOUNT_ID, DEFAULT_CONVERSION_TOKEN } from '@pinterest-capi
 import { DEFAULT_DELIVERY } from '../../packages/relay/dist/config/config.js';
 import { DeliveryWorker } from '../../packages/relay/dist/delivery/worker.js';
 import { createApiKeyResolver } from '../../packages/relay/dist/ingest/api-keys.js';
+import {
+  INGEST_BODY_SCHEMA,
+  INGEST_RESPONSE_SCHEMA,
+  bodyItems,
+} from '../../packages/relay/dist/ingest/envelope.js';
 import { ingestRoutes } from '../../packages/relay/dist/ingest/routes.js';
 import { createLogger } from '../../packages/relay/dist/log-events.js';
 import { GroupCommitter } from '../../packages/relay/dist/queue/group-commit.js';
@@ -116,13 +121,15 @@ export async function ingestApp({ store, grouped }) {
 }
 
 /**
- * The baseline for ingest: fastify's own JSON parsing, the same `buildCheckoutEvent` per item as
- * the relay, a per-item answer, 202, and nothing stored.
+ * The baseline for ingest: fastify's own JSON parsing, the relay's body schema (one item or 1 to
+ * 1,000), the same `buildCheckoutEvent` per item, a per-item answer through the relay's response
+ * serializer, 202, and nothing stored: no auth, no log lines, no commit.
  */
 export async function bareApp() {
   const app = fastify({ bodyLimit: 5 * 1024 * 1024 });
-  app.post('/v1/checkout', (request, reply) => {
-    const items = Array.isArray(request.body) ? request.body : [request.body];
+  const schema = { body: INGEST_BODY_SCHEMA, response: { 202: INGEST_RESPONSE_SCHEMA } };
+  app.post('/v1/checkout', { schema }, (request, reply) => {
+    const items = bodyItems(request.body);
     const now = Date.now();
     const results = items.map((item, index) => {
       try {

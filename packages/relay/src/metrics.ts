@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+import type { AnswerKinds } from './delivery/answer-kinds.js';
 import type { EventStore } from './queue/store.js';
 import { EVENT_STATES } from './queue/store.js';
 
@@ -74,6 +75,20 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  readonly upstreamWarnings = new Counter({
+    name: `${PREFIX}upstream_warnings_total`,
+    help: "Pinterest's per-event warning_message answers, by kind (the field they name)",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamUnexpected = new Counter({
+    name: `${PREFIX}upstream_unexpected_answers_total`,
+    help: 'Calls Pinterest answered in a way the relay did not expect, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly pausedAccounts = new Gauge({
     name: `${PREFIX}paused_accounts`,
     help: 'Ad accounts whose delivery is paused because Pinterest rejected the credentials',
@@ -106,6 +121,17 @@ export class RelayMetrics {
         this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
       },
     });
+  }
+
+  /** Counts one call's warnings and unexpected answers. */
+  observeAnswers(answers: AnswerKinds): void {
+    for (const [kind, count] of Object.entries(answers.warnings)) {
+      this.upstreamWarnings.inc({ kind }, count);
+    }
+
+    for (const [kind, count] of Object.entries(answers.unexpected)) {
+      this.upstreamUnexpected.inc({ kind }, count);
+    }
   }
 
   /** Records one delivered event's two delays. */

@@ -284,6 +284,7 @@ function wireDeliveryEvents(worker: DeliveryWorker, metrics: RelayMetrics, logge
   worker.on('batch', (batch) => {
     metrics.batchSize.observe(batch.events);
     metrics.upstreamResponses.inc({ status: String(batch.status ?? 0) });
+    if (batch.answers) metrics.observeAnswers(batch.answers);
     if (batch.status === 200 || batch.status === 422) {
       logEvents.batchDelivered(log, { ...batch, status: batch.status });
     }

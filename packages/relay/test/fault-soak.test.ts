@@ -1,8 +1,10 @@
 /**
  * A fault soak: an in-process relay delivering to a sandbox that, for a stretch, answers 30% of
- * calls with 500, a burst with 429 and `Retry-After`, holds some calls past the relay's timeout,
- * drops connections, and answers some only after the relay gave up (processed, unanswered). Then
- * the sandbox recovers and the relay drains. Real HTTP, a real SQLite file, real clocks.
+ * calls with 500, two bursts with 429 and `Retry-After`, holds some calls past the relay's
+ * timeout, drops connections, and answers some only after the relay gave up (processed,
+ * unanswered). Then the sandbox recovers and the relay drains. The call budget is smaller than
+ * the calls the soak needs, so the relay has to wait for the rolling minute: the test takes a
+ * little over a minute. Real HTTP, a real SQLite file, real clocks.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,9 +37,19 @@ import {
 } from './support/relay-http.js';
 
 const KEY = 'fault-soak-key-2c81';
-/** The ad account's calls per rolling minute, for the relay and the sandbox alike. */
-const BUDGET = 80;
+/**
+ * The ad account's calls per rolling minute, for the relay and the sandbox alike. Lower than the
+ * calls the soak needs, so the relay must hold calls back until the oldest leaves the window:
+ * the test lasts a little over a minute, and the budget assertions below can fail.
+ */
+const BUDGET = 20;
 const WINDOW_MS = 60_000;
+/**
+ * The relay takes a call's slot before it claims and builds the batch, so under load the call
+ * reaches Pinterest some milliseconds after its slot (about 30 ms measured here). The budget is
+ * checked on windows this much shorter than a minute, to absorb that gap but not an extra call.
+ */
+const SLOT_TO_CALL_MS = 1000;
 /** The relay's call timeout is half its lease: 1 s. */
 const LEASE_MS = 2000;
 const STRETCH_MS = 8000;
@@ -102,7 +114,12 @@ async function ingestDuringStretch(url: string): Promise<string[]> {
       }
     }
 
-    // Midway, a few calls are certain to be processed after the relay gave up on them.
+    // A second burst of 429s a quarter in; midway, a few calls are certain to be processed after
+    // the relay gave up on them.
+    if (r === REQUESTS / 4) {
+      await injectFault(sandbox.url, { status: 429, calls: 3, retryAfterSeconds: 1 });
+    }
+
     if (r === REQUESTS / 2) await injectFault(sandbox.url, { latencyMs: 1500, calls: 6 });
     await sleep(pause);
   }
@@ -125,6 +142,14 @@ describe('delivery through a stretch of faults', () => {
     });
     const callStarts: number[] = [];
     relay.worker.on('batch', (batch) => callStarts.push(Date.now() - batch.durationMs));
+    // Every call as it reaches the sandbox's HTTP server, including those a fault holds or drops
+    // and those the relay gave up on, which the sandbox's own call log leaves out.
+    const arrivals: number[] = [];
+    sandbox.app.server.on('request', (request: { method?: string; url?: string }) => {
+      if (request.method === 'POST' && request.url?.startsWith('/v5/ad_accounts/') === true) {
+        arrivals.push(Date.now());
+      }
+    });
     const url = await relay.listen();
     await injectStretch();
 
@@ -135,7 +160,7 @@ describe('delivery through a stretch of faults', () => {
     });
     await clearFaults(sandbox.url);
     const running = relay;
-    await waitFor('the queue to drain', () => drained(running), { timeoutMs: 40_000 });
+    await waitFor('the queue to drain', () => drained(running), { timeoutMs: 100_000 });
     const processings = await sandboxEvents(sandbox.url);
     const calls = (await getJson<{ calls: RecordedCall[] }>(`${sandbox.url}/__sandbox/calls`))
       .calls;
@@ -150,12 +175,41 @@ describe('delivery through a stretch of faults', () => {
     expect(processings.length).toBeGreaterThan(TOTAL);
     expect(findResends(processings, calls)).toEqual([]);
     expect([0, 429, 500].every((status) => statuses.has(status))).toBe(true);
-    expect(busiestWindow(callStarts, WINDOW_MS)).toBeLessThanOrEqual(BUDGET);
-    expect(
-      busiestWindow(
-        calls.map((call) => Date.parse(call.received_at)),
-        WINDOW_MS,
-      ),
-    ).toBeLessThanOrEqual(BUDGET);
-  }, 60_000);
+    // More calls than one minute allows: the budget bound the relay, so the checks below bite.
+    expect(arrivals.length).toBeGreaterThan(BUDGET);
+    expect(busiestWindow(callStarts, WINDOW_MS - SLOT_TO_CALL_MS)).toBeLessThanOrEqual(BUDGET);
+    expect(busiestWindow(arrivals, WINDOW_MS - SLOT_TO_CALL_MS)).toBeLessThanOrEqual(BUDGET);
+  }, 150_000);
+});
+
+describe('the delivery audit the soak relies on', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 15, 12) + ms).toISOString();
+  const processing = (eventId: string, ms: number) => ({
+    received_at: at(ms),
+    event: { event_id: eventId },
+  });
+
+  it('flags an event processed again after Pinterest answered for it, and nothing else', () => {
+    const processings = [
+      processing('answered-then-resent', 0),
+      processing('answered-then-resent', 5000),
+      processing('unanswered-then-resent', 1000),
+      processing('unanswered-then-resent', 6000),
+    ];
+    const calls = [
+      { status: 200, received_at: at(0) },
+      { status: 0, received_at: at(1000) },
+      { status: 200, received_at: at(5000) },
+      { status: 200, received_at: at(6000) },
+    ];
+
+    expect(findResends(processings, calls)).toEqual([
+      { eventId: 'answered-then-resent', processings: [at(0), at(5000)] },
+    ]);
+  });
+
+  it('counts the busiest rolling window, with instants a full window apart in different ones', () => {
+    expect(busiestWindow([0, 10, 59_999, 60_000, 60_010], WINDOW_MS)).toBe(3);
+    expect(busiestWindow([], WINDOW_MS)).toBe(0);
+  });
 });

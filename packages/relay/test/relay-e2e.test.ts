@@ -226,29 +226,47 @@ describe('pinterest-capi serve', () => {
     expect(new Set(ids).size).toBe(10_000);
   }, 90_000);
 
-  it('keeps raw emails, phones and names out of its database files and logs', async () => {
+  it('keeps raw emails, phones and names out of its database, its WAL and its logs', async () => {
     const cwd = await tempDir();
+    const dataDir = join(cwd, 'data');
     const env = liveEnv(cwd, {
       LOG_LEVEL: 'debug',
-      DATABASE_URL: `file:${join(cwd, 'data', 'queue.sqlite')}`,
+      DATABASE_URL: `file:${join(dataDir, 'queue.sqlite')}`,
     });
     const pii = await startRelayProcess({ cwd, env });
 
     const outcomes = await sendPersonalData(pii.url);
+    // Read at once, while the relay runs: the new rows are in the WAL, not yet checkpointed.
+    const walAfterIngest = await readWal(dataDir);
     await waitForEventState(pii.url, 'pii-checkout', { apiKey: KEY, state: 'delivered' });
     await waitForEventState(pii.url, 'pii-event', { apiKey: KEY, state: 'delivered' });
+    // Once writes pause the relay checkpoints and truncates the WAL, purging delivered IPs.
+    await waitFor('the idle checkpoint', async () =>
+      (await readWal(dataDir)).length === 0 ? true : undefined,
+    );
+    const deliveredWhileRunning = await readDatabaseFiles(dataDir);
     const exit = await pii.stop();
     const database = await readDatabaseFiles(join(cwd, 'data'));
     const logs = pii.stdout() + pii.stderr();
 
     expect(outcomes).toEqual(['checkout 202 accepted 1 rejected 1', 'event 202', 'malformed 400']);
     expect(exit.code).toBe(0);
+    // The WAL read did hold the stored events: their hashed identifiers are there.
+    expect(walAfterIngest).toContain(sha256('quintessa.marblewood@example.com'));
+    expect(walAfterIngest).toContain(sha256('ophelia.grindlethorpe@example.org'));
     for (const secret of PERSONAL_DATA) {
-      expect(database.includes(secret.toLowerCase()), `database holds ${secret}`).toBe(false);
-      expect(logs.toLowerCase().includes(secret.toLowerCase()), `logs hold ${secret}`).toBe(false);
+      const needle = secret.toLowerCase();
+      expect(walAfterIngest.includes(needle), `WAL holds ${secret}`).toBe(false);
+      expect(deliveredWhileRunning.includes(needle), `running database holds ${secret}`).toBe(
+        false,
+      );
+      expect(database.includes(needle), `database holds ${secret}`).toBe(false);
+      expect(logs.toLowerCase().includes(needle), `logs hold ${secret}`).toBe(false);
     }
 
     // The raw IP and user agent are Pinterest fields sent unhashed, kept only until delivery.
+    expect(walAfterIngest).toContain('203.0.113.7');
+    expect(deliveredWhileRunning).not.toContain('203.0.113.7');
     expect(database).not.toContain('203.0.113.7');
     expect(database).not.toContain('pii-rejected');
     expect(database).toContain(sha256('quintessa.marblewood@example.com'));
@@ -362,6 +380,12 @@ async function readDatabaseFiles(dataDir: string): Promise<string> {
     .map((bytes) => bytes.toString('latin1'))
     .join('\n')
     .toLowerCase();
+}
+
+/** The queue's write-ahead log (`queue.sqlite-wal`) as it is on disk now, lowercased. */
+async function readWal(dataDir: string): Promise<string> {
+  const bytes = await readFile(join(dataDir, 'queue.sqlite-wal'));
+  return bytes.toString('latin1').toLowerCase();
 }
 
 /** A config file with one tenant on the sandbox's default account; its token comes from env. */

@@ -2,23 +2,27 @@
  * @module cli/auth
  * `pinterest-capi auth login | status | refresh | conversion-token`: OAuth 2.0 with a local
  * callback, the token file, and minting a conversion token. The Ads Manager conversion token in
- * `PINTEREST_ACCESS_TOKEN` needs none of this; OAuth is for `doctor`, `quality` and discovery.
+ * `PINTEREST_ACCESS_TOKEN` needs none of this; OAuth is for `doctor`, `quality`, the dashboard's
+ * EQS panel and discovery. No subcommand ever prints a token, except `conversion-token --print`,
+ * which is asked for by name and writes it to stdout alone.
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 import { apiBaseUrl, callApi, DEFAULT_OAUTH_URL } from '../setup/api.js';
-import { startCallbackServer } from '../setup/login.js';
+import { loadStoredTokens } from '../setup/credentials.js';
+import { LoginError, startCallbackServer } from '../setup/login.js';
 import {
   buildAuthorizeUrl,
   exchangeCode,
   loadFreshTokens,
   mintConversionToken,
   newState,
+  OAuthError,
   oauthClientFromEnv,
 } from '../setup/oauth.js';
 import type { OAuthClient } from '../setup/oauth.js';
-import { readTokens, tokenFilePath, writeTokens } from '../setup/token-store.js';
+import { readTokens, tokenFilePath, TokenFileError, writeTokens } from '../setup/token-store.js';
 import type { StoredTokens } from '../setup/token-store.js';
 import type { CommandIo } from './io.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -38,13 +42,16 @@ Subcommands:
   status             who the stored tokens act as, their scopes and expiry (never the tokens)
   refresh            refresh the access token now (commands and the relay also do it by themselves
                      within a day of expiry); the rotated refresh token replaces the old one
-  conversion-token   mint a conversion token through /v5/oauth/conversion_token and store it
+  conversion-token   mint a conversion token through /v5/oauth/conversion_token and store it;
+                     doctor sends its test event with it; --print also writes it to stdout, to
+                     put in PINTEREST_ACCESS_TOKEN for serve and send
 
 Options:
-  --no-open          login: print the URL instead of opening a browser (headless machines)
+  --no-open          login: do not open a browser (headless machines); the URL is printed anyway
   --port N           login: callback port (default ${DEFAULT_CALLBACK_PORT}; 0 picks a free one)
   --timeout SECONDS  login: how long to wait for the redirect (default 300)
   --json             status: print JSON
+  --print            conversion-token: write the minted token to stdout (nothing else goes there)
   -h, --help         show this help
 
 Environment:
@@ -56,6 +63,7 @@ Environment:
 Examples:
   pinterest-capi auth login --no-open
   pinterest-capi auth status
+  export PINTEREST_ACCESS_TOKEN="$(pinterest-capi auth conversion-token --print)"
 `;
 
 /** Runs `auth`; resolves to the exit code. */
@@ -68,6 +76,7 @@ export async function runAuth(argv: string[], io: CommandIo): Promise<number> {
       port: { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
+      print: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,28 +89,54 @@ export async function runAuth(argv: string[], io: CommandIo): Promise<number> {
 
   if (extra.length > 0) throw new UsageError(`auth ${subcommand} takes no arguments`);
 
+  try {
+    return await runSubcommand(subcommand, values, io);
+  } catch (error) {
+    // Pinterest's refusals and a failed login are failures, not bugs: a message, no stack.
+    const expected = [OAuthError, LoginError, TokenFileError].some((kind) => error instanceof kind);
+    if (!expected) throw error;
+    io.err.write(`pinterest-capi: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+async function runSubcommand(
+  subcommand: string,
+  values: { 'no-open': boolean; port?: string; timeout?: string; json: boolean; print: boolean },
+  io: CommandIo,
+): Promise<number> {
   switch (subcommand) {
     case 'login':
       return runLogin(io, {
         open: !values['no-open'],
-        port: parseNumber('--port', values.port, DEFAULT_CALLBACK_PORT),
-        timeoutMs: parseNumber('--timeout', values.timeout, 300) * 1000,
+        port: parseNumber('--port', values.port, { fallback: DEFAULT_CALLBACK_PORT, min: 0 }),
+        timeoutMs: parseNumber('--timeout', values.timeout, { fallback: 300, min: 1 }) * 1000,
       });
     case 'status':
       return runStatus(io, values.json);
     case 'refresh':
       return runRefresh(io);
     case 'conversion-token':
-      return runConversionToken(io);
+      return runConversionToken(io, values.print);
     default:
-      throw new UsageError(`unknown auth subcommand "${subcommand}"`);
+      throw new UsageError(
+        `unknown auth subcommand "${subcommand}": use login, status, refresh or conversion-token`,
+      );
   }
 }
 
-function parseNumber(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${name} must be a whole number`);
+function parseNumber(
+  name: string,
+  raw: string | undefined,
+  rule: { fallback: number; min: number },
+): number {
+  if (raw === undefined) return rule.fallback;
+  const value = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < rule.min || (name === '--port' && value > 65_535)) {
+    const range = name === '--port' ? 'from 0 to 65535' : `of at least ${String(rule.min)}`;
+    throw new UsageError(`${name} must be a whole number ${range}`);
+  }
+
   return value;
 }
 
@@ -231,7 +266,7 @@ export function describeTokens(tokens: StoredTokens, now: number): string {
 function relative(ms: number): string {
   if (ms <= 0) return 'expired';
   const hours = Math.floor(ms / 3_600_000);
-  return hours >= 48 ? `in ${Math.floor(hours / 24)} days` : `in ${hours} h`;
+  return hours >= 48 ? `in ${String(Math.round(ms / 86_400_000))} days` : `in ${String(hours)} h`;
 }
 
 async function runRefresh(io: CommandIo): Promise<number> {
@@ -252,12 +287,12 @@ async function runRefresh(io: CommandIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function runConversionToken(io: CommandIo): Promise<number> {
+async function runConversionToken(io: CommandIo, print: boolean): Promise<number> {
   const file = tokenFilePath(io.env);
-  const tokens = await loadFreshTokens({
+  const tokens = await loadStoredTokens({
     file,
+    apiBaseUrl: apiBaseUrl(io.env),
     client: oauthClientFromEnv(io.env),
-    target: { baseUrl: apiBaseUrl(io.env) },
   });
   if (!tokens) {
     io.err.write(`no tokens stored in ${file}; run pinterest-capi auth login first\n`);
@@ -278,9 +313,11 @@ async function runConversionToken(io: CommandIo): Promise<number> {
     ...tokens,
     conversionToken: { token: answer.body.access_token, obtainedAt: now },
   });
-  io.out.write(
-    `Conversion token minted and stored in ${file}.\n` +
-      'send, doctor and the relay use it when PINTEREST_ACCESS_TOKEN is not set.\n',
+  io.err.write(
+    `Conversion token minted and stored in ${file} (readable by you alone).\n` +
+      'doctor sends its test checkout with it when PINTEREST_ACCESS_TOKEN is not set; for serve ' +
+      'and send, put it in PINTEREST_ACCESS_TOKEN (auth conversion-token --print writes it out).\n',
   );
+  if (print) io.out.write(`${answer.body.access_token}\n`);
   return EXIT.ok;
 }

@@ -4,16 +4,21 @@
  */
 import { isCapiError } from '@pinterest-capi/sdk';
 
+import { runAuth } from './auth.js';
+import { runDoctorCommand } from './doctor.js';
 import { runErase } from './erase.js';
 import { processIo } from './io.js';
 import type { CommandIo } from './io.js';
 import { runMigrate } from './migrate.js';
+import { runQuality } from './quality.js';
 import { runReplay } from './replay.js';
 import { runSandbox } from './sandbox.js';
+import { runSchema } from './schema.js';
 import { runSend } from './send.js';
 import { runServe } from './serve.js';
 import { runStatus } from './status.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { versionLine } from './version.js';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -25,6 +30,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   erase: { run: runErase, summary: 'forget every stored event of one person (email, phone, id)' },
   migrate: { run: runMigrate, summary: "create or upgrade the queue database's schema" },
   sandbox: { run: runSandbox, summary: "run the local stand-in for Pinterest's v5 API" },
+  auth: { run: runAuth, summary: 'OAuth login, token status and refresh, mint a conversion token' },
+  doctor: { run: runDoctorCommand, summary: 'check token, ad account, Tag, EQS and relay' },
+  quality: { run: runQuality, summary: "Event Quality Score beside the relay's own coverage" },
+  schema: { run: runSchema, summary: 'schema diff NEWER.json: API changes that would break this' },
 };
 
 export const MAIN_HELP = `Usage: pinterest-capi <command> [options]
@@ -44,6 +53,11 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.out.write(MAIN_HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+
+  if (name === '--version' || name === '-v') {
+    io.out.write(versionLine());
+    return EXIT.ok;
   }
 
   const command = COMMANDS[name];

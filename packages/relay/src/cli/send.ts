@@ -23,6 +23,9 @@ import type {
   WireEvent,
 } from '@pinterest-capi/sdk';
 
+import { runBackfill } from './backfill.js';
+import type { BackfillOptions } from './backfill.js';
+import { UTC_OFFSET } from './backfill-columns.js';
 import type { CommandIo } from './io.js';
 import { INPUT_FORMATS, readRecords } from './input.js';
 import type { InputFormat } from './input.js';
@@ -45,17 +48,31 @@ Options:
   --partner-name NAME     partner_name for every event, lowercase ss-<partner>
   -h, --help              show this help
 
+Backfill (a CSV export of past orders, sent as offline checkouts):
+  --offline               FILE is an order export; send each order as an offline checkout
+  --map COLUMN=FIELD      read FIELD from COLUMN (repeatable), e.g. --map "Billing Email=email";
+                          fields: order_id value currency event_time email phone first_name
+                          last_name city state zip country external_id ip user_agent click_id
+                          event_id item_id item_name item_price item_quantity
+  --results FILE          one line per row: sent, failed or skipped with the reason
+                          (default: FILE.results.csv); an existing one is resumed
+  --utc-offset OFFSET     offset of creation times written without one, e.g. +02:00
+  --batch-size N          rows per call, 1-1000 (default 1000)
+  --resend-unconfirmed    also send rows a killed run left unconfirmed
+
 Environment:
   PINTEREST_ACCESS_TOKEN   conversion access token (or OAuth token with ads:write)
   PINTEREST_AD_ACCOUNT_ID  ad account id, digits
   PINTEREST_API_BASE_URL   API base (default https://api.pinterest.com/v5; a sandbox's /v5)
 
 Exit codes: 0 every event processed, 1 any event failed or was not sent, 2 usage error.
+With --offline: 0 every row sent or skipped, 1 a row failed, was not sent or is unconfirmed.
 
 Examples:
   pinterest-capi send --checkout orders.csv --dry-run
   pinterest-capi send events.jsonl --test
   cat orders.json | pinterest-capi send --checkout - --json
+  pinterest-capi send --offline orders_export.csv --map "Order ID=order_id"
 `;
 
 interface SendArgs {
@@ -67,7 +84,14 @@ interface SendArgs {
   json: boolean;
   adAccount: string | undefined;
   prepare: PrepareOptions;
+  backfill: BackfillArgs | undefined;
 }
+
+/** The `--offline` options; see {@link runBackfill}. */
+type BackfillArgs = Pick<
+  BackfillOptions,
+  'results' | 'maps' | 'utcOffset' | 'batchSize' | 'resendUnconfirmed'
+>;
 
 function parseSendArgs(argv: string[], io: CommandIo): SendArgs | 'help' {
   const { values, positionals } = parseArgs({
@@ -82,11 +106,18 @@ function parseSendArgs(argv: string[], io: CommandIo): SendArgs | 'help' {
       'ad-account': { type: 'string' },
       'default-country': { type: 'string' },
       'partner-name': { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      map: { type: 'string', multiple: true, default: [] },
+      results: { type: 'string' },
+      'utc-offset': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'resend-unconfirmed': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError('send takes one FILE (or - for stdin)');
+  if (!values.offline) rejectBackfillOnly(values);
 
   const format = values.format;
   if (format !== undefined && !INPUT_FORMATS.includes(format as InputFormat)) {
@@ -106,7 +137,58 @@ function parseSendArgs(argv: string[], io: CommandIo): SendArgs | 'help' {
     json: values.json,
     adAccount: values['ad-account'] ?? io.env['PINTEREST_AD_ACCOUNT_ID'],
     prepare,
+    backfill: values.offline ? parseBackfillArgs(values, positionals[0]) : undefined,
   };
+}
+
+function parseBackfillArgs(
+  values: {
+    checkout: boolean;
+    map: string[];
+    results?: string | undefined;
+    'utc-offset'?: string | undefined;
+    'batch-size'?: string | undefined;
+    'resend-unconfirmed': boolean;
+  },
+  file: string | undefined,
+): BackfillArgs {
+  if (file === undefined || file === '-') {
+    throw new UsageError(
+      '--offline reads a CSV file (not stdin): its results file makes it resumable',
+    );
+  }
+
+  if (values.checkout) throw new UsageError('--offline already reads orders; drop --checkout');
+  const utcOffset = values['utc-offset'];
+  if (utcOffset !== undefined && !UTC_OFFSET.test(utcOffset)) {
+    throw new UsageError(`--utc-offset must look like +02:00, -0500 or Z, got "${utcOffset}"`);
+  }
+
+  const batchSize = Number(values['batch-size'] ?? MAX_BATCH);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
+    throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_BATCH}`);
+  }
+
+  return {
+    results: values.results ?? `${file}.results.csv`,
+    maps: values.map,
+    utcOffset,
+    batchSize,
+    resendUnconfirmed: values['resend-unconfirmed'],
+  };
+}
+
+/** Pinterest's limit of events per request. */
+const MAX_BATCH = 1000;
+
+function rejectBackfillOnly(values: Record<string, unknown>): void {
+  const only = ['map', 'results', 'utc-offset', 'batch-size', 'resend-unconfirmed'].filter(
+    (name) => {
+      const value = values[name];
+      return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
+    },
+  );
+  if (only.length > 0) throw new UsageError(`--${only[0] ?? ''} goes with --offline`);
 }
 
 interface Prepared {
@@ -158,6 +240,20 @@ export async function runSend(argv: string[], io: CommandIo): Promise<number> {
   if (args === 'help') {
     io.out.write(SEND_HELP);
     return EXIT.ok;
+  }
+
+  if (args.backfill !== undefined) {
+    return runBackfill(
+      {
+        ...args.backfill,
+        file: args.file,
+        dryRun: args.dryRun,
+        json: args.json,
+        prepare: args.prepare,
+        client: () => buildClient(args, io),
+      },
+      io,
+    );
   }
 
   const records = await readRecords(args.file, { format: args.format, stdin: io.stdin });

@@ -9,6 +9,8 @@ import { openStore } from '../relay.js';
 import type { QueueStats } from '../queue/store.js';
 import { describeDatabaseUrl, resolveDatabaseUrl } from './database.js';
 import type { CommandIo } from './io.js';
+import { formatAnswers, readRelayAnswers } from './relay-answers.js';
+import type { RelayAnswers } from './relay-answers.js';
 import { EXIT } from './usage-error.js';
 
 export const STATUS_HELP = `Usage: pinterest-capi status [options]
@@ -19,6 +21,8 @@ oldest event not yet delivered.
 Options:
   --database-url URL   database to read (default: the config file's, DATABASE_URL, or ./data/)
   --config FILE        config file to take databaseUrl from
+  --relay-url URL      also show the warnings and unexpected answers Pinterest gave a running
+                       relay (read from its /metrics), e.g. http://127.0.0.1:8787
   --json               print JSON
   -h, --help           show this help
 `;
@@ -29,6 +33,8 @@ export interface StatusReport {
   deliveredLastMinute: number;
   deliveredLastHour: number;
   oldestPendingAgeSeconds: number | null;
+  /** With `--relay-url`: that relay's counts since it started. */
+  answers?: RelayAnswers;
 }
 
 /** Prints the queue's state; resolves to the exit code. */
@@ -38,6 +44,7 @@ export async function runStatus(argv: string[], io: CommandIo): Promise<number> 
     options: {
       'database-url': { type: 'string' },
       config: { type: 'string' },
+      'relay-url': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,7 +74,13 @@ export async function runStatus(argv: string[], io: CommandIo): Promise<number> 
           ? null
           : Math.max(0, Math.round((now - stats.oldestPendingReceivedAt) / 1000)),
     };
+    const relayUrl = values['relay-url'];
+    if (relayUrl !== undefined) report.answers = await readRelayAnswers(relayUrl);
     io.out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    if (report.answers !== undefined) {
+      if (!values.json) io.out.write(formatAnswers(report.answers));
+      if ('error' in report.answers) return EXIT.failure;
+    }
   } finally {
     await store.close();
   }

@@ -11,6 +11,7 @@ import type { ErrorObject } from 'ajv';
 import { DEFAULT_CONSENT_POLICY } from '../privacy/policy.js';
 import type { ConsentPolicy, PrivacyPolicy } from '../privacy/policy.js';
 import type { ConsentAction } from '../queue/store.js';
+import { tokenFilePath } from '../setup/token-store.js';
 import { CONFIG_FILE_SCHEMA } from './config-schema.js';
 
 export const DEFAULT_PORT = 8787;
@@ -30,7 +31,7 @@ export interface TenantConfig {
   defaultCountry: string | undefined;
   webhookSecrets: { shopify?: string; stripe?: string; woocommerce?: string };
   /**
-   * Consent policy and LDP states for events ingested by `/v1/events` and `/v1/checkout`.
+   * Consent policy and LDP states for events ingested by `/v1/events`, `/v1/checkout` and webhooks.
    * @default denied consent dropped, unknown sent, LDP only where an event asks for it
    */
   privacy?: PrivacyPolicy | undefined;
@@ -55,7 +56,8 @@ export interface RelayConfig {
   delivery: DeliveryConfig;
   /** Days that delivered and dead events are kept (and duplicates recognised). */
   retentionDays: number;
-  oauth: { clientId?: string; clientSecret?: string; oauthUrl: string };
+  /** `tokenFile`: where `auth login` keeps its tokens; the dashboard reads EQS with them. */
+  oauth: { clientId?: string; clientSecret?: string; oauthUrl: string; tokenFile?: string };
 }
 
 /** The configuration is wrong; the message names the variable or field. */
@@ -99,6 +101,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfi
       ...(env['PINTEREST_CLIENT_ID'] ? { clientId: env['PINTEREST_CLIENT_ID'] } : {}),
       ...(env['PINTEREST_CLIENT_SECRET'] ? { clientSecret: env['PINTEREST_CLIENT_SECRET'] } : {}),
       oauthUrl: env['PINTEREST_OAUTH_URL'] ?? 'https://www.pinterest.com/oauth/',
+      tokenFile: tokenFilePath(env),
     },
   };
   const tenants = file?.tenants

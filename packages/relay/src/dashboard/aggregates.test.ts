@@ -34,6 +34,7 @@ beforeEach(async () => {
     undelivered: (range) => real.undelivered(range),
     deadLetters: (query) => real.deadLetters(query),
     lookup: (query) => real.lookup(query),
+    fieldCoverage: (range) => real.fieldCoverage(range),
   };
 });
 

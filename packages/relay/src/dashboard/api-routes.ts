@@ -7,9 +7,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { readBearerToken } from '../ingest/api-keys.js';
-import type { EventStore } from '../queue/store.js';
+import type { ConsentAction, EventStore, LdpRule } from '../queue/store.js';
 import type { DeliveryActivity } from './activity.js';
 import type { DashboardData } from './aggregates.js';
+import type { AnswerTally } from './answer-tally.js';
 import type { EqsReader } from './eqs.js';
 import { EqsError } from './eqs.js';
 import { describePath } from './event-path.js';
@@ -30,6 +31,8 @@ export interface DashboardApiDeps {
   data: DashboardData | undefined;
   queries: DashboardQueries | undefined;
   activity: DeliveryActivity;
+  /** Pinterest's warnings and unexpected answers by kind, shown in the summary. */
+  answers?: AnswerTally;
   /** Absent when no OAuth app with `ads:read` is configured. */
   eqs: EqsReader | undefined;
   /** Wakes delivery for replayed events. */
@@ -97,6 +100,14 @@ export function registerDashboardApi(app: FastifyInstance, deps: DashboardApiDep
 
 type TenantOf = (request: FastifyRequest) => DashboardTenant;
 
+/** `GET /api/dead-letters`: a reason filter, and the consent action or LDP rule to keep. */
+interface DeadLetterQuerystring {
+  reason?: string;
+  limit?: number;
+  consent_action?: ConsentAction;
+  ldp?: LdpRule;
+}
+
 function registerSummary(app: FastifyInstance, deps: DashboardApiDeps, tenantOf: TenantOf): void {
   const schema = {
     querystring: {
@@ -126,7 +137,8 @@ function registerSummary(app: FastifyInstance, deps: DashboardApiDeps, tenantOf:
         until: summary.until,
         bucketMs,
       });
-      return { account: tenant, mode: deps.mode, window: name, ...summary, activity };
+      const answers = deps.answers?.of(tenant.adAccountId);
+      return { account: tenant, mode: deps.mode, window: name, ...summary, activity, answers };
     },
   );
 }
@@ -142,22 +154,22 @@ function registerDeadLetters(
       properties: {
         reason: { type: 'string', maxLength: 200 },
         limit: { type: 'integer', minimum: 1, maximum: 500 },
+        consent_action: { enum: ['send', 'opt_out', 'drop'] },
+        ldp: { enum: ['event', 'tenant_state', 'tenant_all_us'] },
       },
       additionalProperties: false,
     },
   };
-  app.get<{ Querystring: { reason?: string; limit?: number } }>(
-    '/dead-letters',
-    { schema },
-    async (request) => {
-      const tenant = tenantOf(request);
-      return queriesOf(deps).deadLetters({
-        adAccountIds: [tenant.adAccountId],
-        reasonContains: request.query.reason?.trim() || undefined,
-        limit: request.query.limit ?? 100,
-      });
-    },
-  );
+  app.get<{ Querystring: DeadLetterQuerystring }>('/dead-letters', { schema }, async (request) => {
+    const tenant = tenantOf(request);
+    return queriesOf(deps).deadLetters({
+      adAccountIds: [tenant.adAccountId],
+      reasonContains: request.query.reason?.trim() || undefined,
+      consentAction: request.query.consent_action,
+      ldpRule: request.query.ldp,
+      limit: request.query.limit ?? 100,
+    });
+  });
 
   const body = {
     type: 'object',
@@ -209,7 +221,9 @@ function registerEqs(app: FastifyInstance, deps: DashboardApiDeps, tenantOf: Ten
     if (!deps.eqs) {
       return {
         configured: false,
-        hint: 'set PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET (an app with ads:read)',
+        hint:
+          'run pinterest-capi auth login, or set PINTEREST_CLIENT_ID and ' +
+          'PINTEREST_CLIENT_SECRET (an app with ads:read)',
       };
     }
 

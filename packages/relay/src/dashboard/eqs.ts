@@ -1,7 +1,8 @@
 /**
  * @module dashboard/eqs
- * Pinterest's Event Quality Score for the dashboard's match-quality panel: a client-credentials
- * token with `ads:read` (the conversion token cannot read EQS, facts §6), then
+ * Pinterest's Event Quality Score for the dashboard's match-quality panel: the OAuth token stored
+ * by `pinterest-capi auth login` when there is one (refreshed before it expires), else a
+ * client-credentials token with `ads:read` (the conversion token cannot read EQS, facts §6), then
  * `GET /ad_accounts/{id}/conversion_eqs?lookback_period=1d`, both cached briefly so a page that
  * refreshes every few seconds calls Pinterest about once a minute.
  */
@@ -34,8 +35,14 @@ export interface EqsSummary {
 export interface EqsReaderOptions {
   /** Pinterest's v5 base URL, e.g. `https://api.pinterest.com/v5`. */
   apiBaseUrl: string;
-  clientId: string;
-  clientSecret: string;
+  /** The app, for client-credentials tokens; without it only `storedToken` is tried. */
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  /**
+   * The stored OAuth access token, fresh, or undefined when none is stored; asked before every
+   * read, ahead of client credentials. A rejection falls back to client credentials.
+   */
+  storedToken?: (() => Promise<string | undefined>) | undefined;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
   /** @default Date.now */
@@ -72,7 +79,10 @@ interface EqsItem {
  * const summary = await eqs.read('549755885175');
  */
 export class EqsReader {
-  readonly #options: Required<Omit<EqsReaderOptions, 'fetch'>> & { fetch: typeof fetch };
+  readonly #options: Required<
+    Omit<EqsReaderOptions, 'fetch' | 'clientId' | 'clientSecret' | 'storedToken'>
+  > &
+    Pick<EqsReaderOptions, 'clientId' | 'clientSecret' | 'storedToken'> & { fetch: typeof fetch };
   #token: { value: string; expiresAt: number } | undefined;
   readonly #answers = new Map<string, { at: number; summary: EqsSummary }>();
 
@@ -85,6 +95,7 @@ export class EqsReader {
       apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
       clientId: options.clientId,
       clientSecret: options.clientSecret,
+      storedToken: options.storedToken,
     };
   }
 
@@ -111,8 +122,21 @@ export class EqsReader {
   }
 
   async #accessToken(now: number): Promise<string> {
+    let storedProblem = '';
+    const stored = await this.#options.storedToken?.().catch((error: unknown) => {
+      storedProblem = ` (stored tokens set aside: ${(error as Error).message})`;
+      return undefined;
+    });
+    if (stored !== undefined) return stored;
     if (this.#token && this.#token.expiresAt > now) return this.#token.value;
     const { clientId, clientSecret, apiBaseUrl } = this.#options;
+    if (!clientId || !clientSecret) {
+      throw new EqsError(
+        'no OAuth token: run pinterest-capi auth login, or set PINTEREST_CLIENT_ID and ' +
+          `PINTEREST_CLIENT_SECRET${storedProblem}`,
+      );
+    }
+
     const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
     const body = (await this.#call('getting an ads:read token', `${apiBaseUrl}/oauth/token`, {
       method: 'POST',

@@ -30,13 +30,18 @@ export interface EventPath {
   adAccountId: string;
   eventName: string;
   /** The state as `GET /v1/events/{event_id}` names it. */
-  state: 'queued' | 'sending' | 'retrying' | 'delivered' | 'dead';
+  state: 'queued' | 'sending' | 'retrying' | 'delivered' | 'dead' | 'suppressed';
   value: string | null;
   currency: string | null;
   attempts: number;
   /** Seconds from `event_time` to delivery. */
   delaySeconds: number | null;
   identifiers: LookupMatch['identifiers'];
+  /**
+   * The consent received, what the tenant's policy did with it, and the LDP rule that flagged
+   * it, as `GET /v1/events/{event_id}` shows them; null for events stored without them.
+   */
+  privacy: { consent: string; action: string; ldp: string | null } | null;
   steps: PathStep[];
 }
 
@@ -57,12 +62,19 @@ export function describePath(match: LookupMatch): EventPath {
     orderId: match.orderId,
     adAccountId: match.adAccountId,
     eventName: match.eventName,
-    state: STATE_NAMES[match.state],
+    state: match.privacy?.consentAction === 'drop' ? 'suppressed' : STATE_NAMES[match.state],
     value: match.value,
     currency: match.currency,
     attempts: match.attempts,
     delaySeconds: delayMs === undefined ? null : delayMs / 1000,
     identifiers: match.identifiers,
+    privacy: match.privacy
+      ? {
+          consent: match.privacy.consent,
+          action: match.privacy.consentAction,
+          ldp: match.privacy.ldpRule ?? null,
+        }
+      : null,
     steps: [
       {
         kind: 'event_time',

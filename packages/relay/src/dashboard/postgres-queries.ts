@@ -10,13 +10,16 @@
 import type { Pool, QueryResultRow } from 'pg';
 
 import type { EventSource, EventState } from '../queue/store.js';
-import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute } from './queries.js';
+import { privacyOf } from '../queue/stored-event.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
   DashboardRange,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
+  FieldCoverage,
+  FieldCoverageRow,
   LookupMatch,
   LookupQuery,
   MinuteStats,
@@ -33,14 +36,16 @@ const DELAY_BIN = `CASE ${DELAY_BOUNDS_SECONDS.map(
 // `strpos` on both sides lowered, as SQLite's `instr(lower(..))`: a plain substring, so `%` or
 // `_` in the filter are not wildcards as they would be in ILIKE.
 const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
-  AND ($2::text IS NULL OR strpos(lower(last_error), lower($2::text)) > 0)`;
+  AND ($2::text IS NULL OR strpos(lower(last_error), lower($2::text)) > 0)
+  AND ($3::text IS NULL OR consent_action = $3::text)
+  AND ($4::text IS NULL OR ldp_rule = $4::text)`;
 
 // The payload is stored as text; only the few matched rows are parsed for value and currency.
 const LOOKUP_COLUMNS = `id, ad_account_id, event_id, event_name, event_time, source, state,
   attempts, received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status,
   warning, order_id, payload::json #>> '{custom_data,value}' AS value,
   payload::json #>> '{custom_data,currency}' AS currency,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id, consent, consent_action, ldp_rule`;
 
 // A minute is a bigint time divided by an integer literal: integer division, which for epoch
 // times (never negative) is floor(t / 60000), the SQLite store's minute.
@@ -70,9 +75,9 @@ function dashboardSql(s: string) {
       GROUP BY 1, 2`,
     deadRows: `
       SELECT ad_account_id, event_id, event_name, order_id, event_time, received_at, attempts,
-        last_error, last_status
+        last_error, last_status, consent, consent_action, ldp_rule
       FROM ${events} WHERE ${DEAD_MATCHING}
-      ORDER BY received_at DESC, id DESC LIMIT $3`,
+      ORDER BY received_at DESC, id DESC LIMIT $5`,
     deadCount: `SELECT count(*) AS n FROM ${events} WHERE ${DEAD_MATCHING}`,
     deadReasons: `
       SELECT last_error AS reason, count(*) AS n FROM ${events}
@@ -83,6 +88,15 @@ function dashboardSql(s: string) {
       UNION
       SELECT ${LOOKUP_COLUMNS} FROM ${events} WHERE ${ACCOUNTS} AND order_id = $2
       ORDER BY received_at DESC, id DESC LIMIT $3`,
+    fieldCoverage: `
+      SELECT ad_account_id AS account, count(*) AS n, count(order_id) AS order_id,
+        count(*) FILTER (
+          WHERE coalesce(payload::json #>> '{custom_data,value}', '') <> '') AS value,
+        count(*) FILTER (
+          WHERE event_id <> 'order-' || coalesce(order_id, '') || '-checkout') AS paired
+      FROM ${events}
+      WHERE ${ACCOUNTS} AND received_at >= $2 AND received_at < $3
+      GROUP BY 1`,
   } as const;
 }
 
@@ -117,6 +131,9 @@ interface DeadRow {
   attempts: number;
   last_error: string | null;
   last_status: number | null;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 interface LookupRow {
@@ -142,6 +159,9 @@ interface LookupRow {
   has_ip_ua: number;
   has_click_id: number;
   has_external_id: number;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 /**
@@ -217,7 +237,12 @@ export class PostgresDashboardQueries implements DashboardQueries {
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
-    const matching = [query.adAccountIds, query.reasonContains || null];
+    const matching = [
+      query.adAccountIds,
+      query.reasonContains || null,
+      query.consentAction ?? null,
+      query.ldpRule ?? null,
+    ];
     const count = await this.#rows<{ n: number }>(this.#sql.deadCount, matching);
     const rows = await this.#rows<DeadRow>(this.#sql.deadRows, [...matching, query.limit]);
     const reasons = await this.#rows<{ reason: string | null; n: number }>(this.#sql.deadReasons, [
@@ -239,6 +264,14 @@ export class PostgresDashboardQueries implements DashboardQueries {
     return rows.map(toLookupMatch);
   }
 
+  async fieldCoverage(range: DashboardRange): Promise<FieldCoverage[]> {
+    const params = [range.adAccountIds, range.since, range.until];
+    return fieldCoverageOf(
+      range,
+      await this.#rows<FieldCoverageRow>(this.#sql.fieldCoverage, params),
+    );
+  }
+
   async #rows<R extends QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
     const { rows } = await this.#pool.query<R>({ text, values });
     return rows;
@@ -256,6 +289,7 @@ function toDeadLetter(row: DeadRow): DeadLetter {
     attempts: row.attempts,
     reason: row.last_error ?? '',
     status: row.last_status,
+    privacy: privacyOf(row),
   };
 }
 
@@ -285,6 +319,7 @@ function toLookupMatch(row: LookupRow): LookupMatch {
       clickId: row.has_click_id === 1,
       externalId: row.has_external_id === 1,
     },
+    privacy: privacyOf(row),
   };
 }
 

@@ -9,7 +9,13 @@
  * (`sqlite-queries.ts`, `postgres-queries.ts`). A store without it still runs the relay, and the
  * dashboard's data endpoints answer 501.
  */
-import type { EventRecord, EventStore } from '../queue/store.js';
+import type {
+  ConsentAction,
+  EventPrivacy,
+  EventRecord,
+  EventStore,
+  LdpRule,
+} from '../queue/store.js';
 
 /** One minute, the grain of every aggregate the store returns. */
 export const MINUTE_MS = 60_000;
@@ -80,6 +86,10 @@ export interface DeadLetterQuery {
   adAccountIds: readonly string[];
   /** Only dead letters whose reason contains this text, ignoring case. */
   reasonContains?: string | undefined;
+  /** Only events whose consent policy did this (`drop`: the ones suppressed by consent). */
+  consentAction?: ConsentAction | undefined;
+  /** Only events flagged for Limited Data Processing by this rule. */
+  ldpRule?: LdpRule | undefined;
   /** At most this many rows, newest first. */
   limit: number;
 }
@@ -96,6 +106,8 @@ export interface DeadLetter {
   /** Pinterest's message, or the budget that ran out. */
   reason: string;
   status: number | null;
+  /** The consent and LDP rules applied at ingest; undefined for events stored without them. */
+  privacy?: EventPrivacy | undefined;
 }
 
 export interface DeadLetterPage {
@@ -128,6 +140,25 @@ export interface LookupMatch extends EventRecord {
   };
 }
 
+/**
+ * How many events of one ad account carry the order and deduplication fields that EQS scores
+ * beside the identifiers: `quality` prints them next to Pinterest's figures.
+ */
+export interface FieldCoverage {
+  adAccountId: string;
+  events: number;
+  /** `custom_data.order_id`. */
+  orderId: number;
+  /** `custom_data.value`. */
+  value: number;
+  /**
+   * An `event_id` that came with the event (from the page: the Tag's id, a cart attribute, order
+   * metadata) rather than the relay's own `order-<order_id>-checkout`. Such ids are the ones a Tag
+   * can share; a derived id pairs only when the page derives the same one.
+   */
+  pairedEventId: number;
+}
+
 /** The store's side of the dashboard. Each method is a few indexed, grouped queries. */
 export interface DashboardQueries {
   /** Per-minute figures of the range; minutes without any activity are left out. */
@@ -138,6 +169,12 @@ export interface DashboardQueries {
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
   /** Events whose `event_id` or order id is the text, newest first. */
   lookup(query: LookupQuery): Promise<LookupMatch[]>;
+  /**
+   * Order id, value and page-given `event_id` counts of the events received in the range, one row
+   * per ad account asked for (zeros when it received none). Reads the payload of each event in the
+   * range, so it serves a command (`quality`), not the page's refresh loop.
+   */
+  fieldCoverage(range: DashboardRange): Promise<FieldCoverage[]>;
 }
 
 /** A store that serves the dashboard. */
@@ -149,6 +186,33 @@ export interface DashboardSource {
 export function dashboardQueriesOf(store: EventStore): DashboardQueries | undefined {
   const source = store as EventStore & Partial<DashboardSource>;
   return typeof source.dashboardQueries === 'function' ? source.dashboardQueries() : undefined;
+}
+
+/** A row of both stores' field coverage query, grouped by ad account. */
+export interface FieldCoverageRow {
+  account: string;
+  n: number;
+  order_id: number;
+  value: number;
+  paired: number;
+}
+
+/** One {@link FieldCoverage} per account asked for, in that order, zeros where none arrived. */
+export function fieldCoverageOf(
+  range: DashboardRange,
+  rows: readonly FieldCoverageRow[],
+): FieldCoverage[] {
+  const byAccount = new Map(rows.map((row) => [row.account, row]));
+  return range.adAccountIds.map((adAccountId) => {
+    const row = byAccount.get(adAccountId);
+    return {
+      adAccountId,
+      events: row?.n ?? 0,
+      orderId: row?.order_id ?? 0,
+      value: row?.value ?? 0,
+      pairedEventId: row?.paired ?? 0,
+    };
+  });
 }
 
 /** A minute with nothing in it, for adding rows into. */

@@ -6,6 +6,7 @@
  * key's ad account.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '@pinterest-capi/sandbox';
 
@@ -13,8 +14,10 @@ import { SANDBOX_API_KEY } from '../config/config.js';
 import type { RelayConfig } from '../config/config.js';
 import { createApiKeyResolver } from '../ingest/api-keys.js';
 import type { EventStore } from '../queue/store.js';
+import { loadStoredTokens } from '../setup/credentials.js';
 import type { ActivitySource } from './activity.js';
 import { DeliveryActivity } from './activity.js';
+import { AnswerTally } from './answer-tally.js';
 import { DashboardData } from './aggregates.js';
 import { registerDashboardApi } from './api-routes.js';
 import type { DashboardTenant } from './api-routes.js';
@@ -45,8 +48,11 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
   return async (app) => {
     const activity = new DeliveryActivity(deps.now ? { now: deps.now } : {});
     const stopListening = activity.listen(deps.worker);
+    const answers = new AnswerTally(deps.now);
+    const stopCounting = answers.listen(deps.worker);
     app.addHook('onClose', (_instance, done) => {
       stopListening();
+      stopCounting();
       done();
     });
 
@@ -61,6 +67,7 @@ export function dashboardRoutes(deps: DashboardDeps): FastifyPluginAsync {
           data: queries && new DashboardData({ queries, ...(deps.now ? { now: deps.now } : {}) }),
           queries,
           activity,
+          answers,
           eqs: eqsReaderFor(deps),
           notify: (adAccountId, count) => {
             deps.worker.notify(adAccountId, count);
@@ -117,8 +124,9 @@ function tenantResolver(config: RelayConfig): (key: string) => DashboardTenant |
 }
 
 /**
- * EQS needs an OAuth app with `ads:read`: the sandbox's own app in sandbox mode, else
- * `PINTEREST_CLIENT_ID` and `PINTEREST_CLIENT_SECRET`. Without one the panel says so.
+ * EQS needs an OAuth token with `ads:read`: the sandbox's own app in sandbox mode; else the tokens
+ * of `pinterest-capi auth login` when their file exists (refreshed before they expire), then
+ * `PINTEREST_CLIENT_ID` and `PINTEREST_CLIENT_SECRET`. Without either the panel says so.
  */
 function eqsReaderFor(deps: DashboardDeps): EqsReader | undefined {
   const { config } = deps;
@@ -126,11 +134,30 @@ function eqsReaderFor(deps: DashboardDeps): EqsReader | undefined {
     config.mode === 'sandbox'
       ? { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET }
       : config.oauth;
-  if (!client.clientId || !client.clientSecret) return undefined;
+  const tokenFile = config.mode === 'live' ? config.oauth.tokenFile : undefined;
+  const stored = tokenFile !== undefined && existsSync(tokenFile) ? tokenFile : undefined;
+  if (stored === undefined && (!client.clientId || !client.clientSecret)) return undefined;
+  const apiBaseUrl = config.apiBaseUrl.replace(/\/+$/, '');
+  const oauthClient =
+    client.clientId && client.clientSecret
+      ? { clientId: client.clientId, clientSecret: client.clientSecret }
+      : undefined;
   return new EqsReader({
-    apiBaseUrl: config.apiBaseUrl,
+    apiBaseUrl,
     clientId: client.clientId,
     clientSecret: client.clientSecret,
+    storedToken:
+      stored === undefined
+        ? undefined
+        : async () =>
+            (
+              await loadStoredTokens({
+                file: stored,
+                apiBaseUrl,
+                client: oauthClient,
+                fetch: deps.fetch,
+              })
+            )?.accessToken,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });

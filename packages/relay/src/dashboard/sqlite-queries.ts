@@ -10,13 +10,16 @@
 import type Database from 'better-sqlite3';
 
 import type { EventSource, EventState } from '../queue/store.js';
-import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute } from './queries.js';
+import { privacyOf } from '../queue/stored-event.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
   DashboardRange,
   DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
+  FieldCoverage,
+  FieldCoverageRow,
   LookupMatch,
   LookupQuery,
   MinuteStats,
@@ -31,13 +34,15 @@ const DELAY_BIN = `CASE ${DELAY_BOUNDS_SECONDS.map(
 ).join(' ')} ELSE ${DELAY_BOUNDS_SECONDS.length} END`;
 
 const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
-  AND (@contains IS NULL OR instr(lower(last_error), lower(@contains)) > 0)`;
+  AND (@contains IS NULL OR instr(lower(last_error), lower(@contains)) > 0)
+  AND (@consentAction IS NULL OR consent_action = @consentAction)
+  AND (@ldpRule IS NULL OR ldp_rule = @ldpRule)`;
 
 const LOOKUP_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
   received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
   order_id, json_extract(payload, '$.custom_data.value') AS value,
   json_extract(payload, '$.custom_data.currency') AS currency,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id, consent, consent_action, ldp_rule`;
 
 // Minutes are computed from the integer columns and an integer literal, so `/` divides as
 // integers (a bound JS number would arrive as REAL and make it a float division).
@@ -66,7 +71,7 @@ const SQL = {
     GROUP BY ad_account_id, state`,
   deadRows: `
     SELECT ad_account_id, event_id, event_name, order_id, event_time, received_at, attempts,
-      last_error, last_status
+      last_error, last_status, consent, consent_action, ldp_rule
     FROM events WHERE ${DEAD_MATCHING}
     ORDER BY received_at DESC, id DESC LIMIT @limit`,
   deadCount: `SELECT count(*) AS n FROM events WHERE ${DEAD_MATCHING}`,
@@ -79,6 +84,13 @@ const SQL = {
     UNION
     SELECT ${LOOKUP_COLUMNS} FROM events WHERE ${ACCOUNTS} AND order_id = @text
     ORDER BY received_at DESC LIMIT @limit`,
+  fieldCoverage: `
+    SELECT ad_account_id AS account, count(*) AS n, count(order_id) AS order_id,
+      sum(coalesce(json_extract(payload, '$.custom_data.value'), '') <> '') AS value,
+      sum(event_id <> 'order-' || coalesce(order_id, '') || '-checkout') AS paired
+    FROM events
+    WHERE ${ACCOUNTS} AND received_at >= @since AND received_at < @until
+    GROUP BY ad_account_id`,
 } as const;
 
 interface RangeParams {
@@ -90,6 +102,8 @@ interface RangeParams {
 interface DeadParams {
   accounts: string;
   contains: string | null;
+  consentAction: string | null;
+  ldpRule: string | null;
 }
 
 interface ReceivedRow {
@@ -121,6 +135,9 @@ interface DeadRow {
   attempts: number;
   last_error: string | null;
   last_status: number | null;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 interface LookupRow {
@@ -146,6 +163,9 @@ interface LookupRow {
   has_ip_ua: number;
   has_click_id: number;
   has_external_id: number;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
 }
 
 type Statement<P extends object, R> = Database.Statement<[P], R>;
@@ -158,6 +178,7 @@ interface Statements {
   deadCount: Statement<DeadParams, { n: number }>;
   deadReasons: Statement<{ accounts: string }, { reason: string | null; n: number }>;
   lookup: Statement<{ accounts: string; text: string; limit: number }, LookupRow>;
+  fieldCoverage: Statement<RangeParams, FieldCoverageRow>;
 }
 
 /**
@@ -176,6 +197,7 @@ export class SqliteDashboardQueries implements DashboardQueries {
       deadCount: db.prepare(SQL.deadCount),
       deadReasons: db.prepare(SQL.deadReasons),
       lookup: db.prepare(SQL.lookup),
+      fieldCoverage: db.prepare(SQL.fieldCoverage),
     };
   }
 
@@ -236,7 +258,12 @@ export class SqliteDashboardQueries implements DashboardQueries {
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     return run(() => {
       const accounts = JSON.stringify(query.adAccountIds);
-      const params = { accounts, contains: query.reasonContains || null };
+      const params = {
+        accounts,
+        contains: query.reasonContains || null,
+        consentAction: query.consentAction ?? null,
+        ldpRule: query.ldpRule ?? null,
+      };
       return {
         total: this.#sql.deadCount.get(params)?.n ?? 0,
         rows: this.#sql.deadRows.all({ ...params, limit: query.limit }).map(toDeadLetter),
@@ -257,6 +284,10 @@ export class SqliteDashboardQueries implements DashboardQueries {
       return this.#sql.lookup.all(params).map(toLookupMatch);
     });
   }
+
+  fieldCoverage(range: DashboardRange): Promise<FieldCoverage[]> {
+    return run(() => fieldCoverageOf(range, this.#sql.fieldCoverage.all(rangeParams(range))));
+  }
 }
 
 function rangeParams(range: DashboardRange): RangeParams {
@@ -274,6 +305,7 @@ function toDeadLetter(row: DeadRow): DeadLetter {
     attempts: row.attempts,
     reason: row.last_error ?? '',
     status: row.last_status,
+    privacy: privacyOf(row),
   };
 }
 
@@ -303,6 +335,7 @@ function toLookupMatch(row: LookupRow): LookupMatch {
       clickId: row.has_click_id === 1,
       externalId: row.has_external_id === 1,
     },
+    privacy: privacyOf(row),
   };
 }
 

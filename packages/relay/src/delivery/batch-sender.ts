@@ -10,6 +10,7 @@ import type { EventOutcome, WireEvent } from '@pinterest-capi/sdk';
 
 import type { ClaimedEvent, Settlement } from '../queue/store.js';
 import type { AccountLane } from './account-lane.js';
+import { classifyAnswer } from './answer-kinds.js';
 import type { DeliveryEvents } from './events.js';
 import { classifyFailure } from './failure-kind.js';
 import type { FailureKind } from './failure-kind.js';
@@ -337,6 +338,7 @@ export class BatchSender {
       failed: call.answered.answers.length - processed,
       durationMs: call.durationMs,
       status: call.status,
+      answers: classifyAnswer(call.status, call.answered.answers),
     });
   }
 

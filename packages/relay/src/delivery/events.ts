@@ -4,6 +4,7 @@
  * events into log lines and metrics, so the worker stays testable and the log format lives in one
  * place.
  */
+import type { AnswerKinds } from './answer-kinds.js';
 
 /** Why a call is made again later. */
 export type RetryReason =
@@ -24,6 +25,8 @@ export interface BatchReport {
   durationMs: number;
   /** The HTTP status; undefined when no answer came (timeout, reset, cancelled). */
   status: number | undefined;
+  /** The answer's warnings and unexpected parts, by kind (see `answer-kinds.ts`). */
+  answers?: AnswerKinds;
 }
 
 /** A call failed as a whole and its events are due again after `delayMs`. */

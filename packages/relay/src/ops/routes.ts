@@ -128,7 +128,7 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
 /**
  * Which consent and LDP rules applied at ingest: `consent` (the value received), `action`
  * (`send`, `opt_out`, `drop`) and `ldp` (`event`, `tenant_state`, `tenant_all_us` or null).
- * Absent for events stored without them (webhooks, or before the relay recorded them).
+ * Absent for events stored without them (before the relay recorded them).
  */
 function privacyView(record: EventRecord): { privacy?: Record<string, string | null> } {
   if (record.privacy === undefined) return {};

@@ -1,14 +1,20 @@
 /**
  * @module privacy/policy
  * A tenant's consent and Limited Data Processing (LDP) rules, applied to every event ingested by
- * `POST /v1/events` and `POST /v1/checkout` after the SDK has hashed and validated it:
+ * `POST /v1/events`, `POST /v1/checkout` and the store webhooks after the SDK has hashed and
+ * validated it:
  *
- * - Consent: the item's relay-level `consent` field (`granted`, `denied`, absent or `unknown`) is
+ * - Consent: the item's relay-level `consent` field (`granted`, `denied`, absent or `unknown`; for
+ *   a webhook, the order's `pinterest_consent` attribute or metadata) is
  *   removed before the event is built, and the tenant's policy decides what the value means: send
  *   as it came, send with `opt_out: true`, or drop (stored as suppressed, never sent).
  * - LDP: an event that asks for it (`custom_data.opt_out_type` holds `LDP`) must carry hashed
  *   `user_data.st` and `country`, or it is rejected; an event whose hashed country is the US and
  *   whose hashed state is one the tenant lists (or any, for `all_us`) gets `opt_out_type: "LDP"`.
+ *   When the tenant has LDP states, an event with only half a residence (a state without a
+ *   country, or the US without a state) is rejected too: whether LDP applies cannot be decided,
+ *   and sending it unflagged could break the law the tenant configured it for. An event with
+ *   neither is sent without the flag (nothing says where the user lives).
  */
 import { sha256Hex } from '@pinterest-capi/sdk';
 import type { ValidationIssue, WireEvent } from '@pinterest-capi/sdk';
@@ -63,12 +69,24 @@ export function readConsent(item: unknown): ConsentReading | ValidationIssue {
   }
 
   const { consent, ...rest } = item as Record<string, unknown>;
-  if (consent === undefined || consent === null) return { consent: 'unknown', item: rest };
-  if (typeof consent !== 'string' || !CONSENT_VALUES.has(consent)) {
+  const value = parseConsent(consent);
+  return typeof value === 'object' ? value : { consent: value, item: rest };
+}
+
+/**
+ * Reads one consent value: `granted`, `denied` or `unknown`; absent or null is `unknown`.
+ *
+ * @example
+ * parseConsent('denied'); // 'denied'
+ * parseConsent('yes'); // { path: 'consent', rule: 'enum', … }
+ */
+export function parseConsent(value: unknown): ConsentValue | ValidationIssue {
+  if (value === undefined || value === null) return 'unknown';
+  if (typeof value !== 'string' || !CONSENT_VALUES.has(value)) {
     return { path: 'consent', rule: 'enum', message: 'must be "granted", "denied" or "unknown"' };
   }
 
-  return { consent: consent as ConsentValue, item: rest };
+  return value as ConsentValue;
 }
 
 /** An event after the tenant's privacy rules, and which rules applied. */
@@ -81,8 +99,9 @@ export interface PrivacyOutcome {
  * Applies the consent policy and the LDP rules to a prepared event, returning a new event (the
  * input is not changed) and the rules that applied.
  *
- * @throws nothing; an event asking for LDP without hashed `st` and `country` is answered with
- *   the issue to reject it with (rule {@link LDP_REQUIRES_STATE_AND_COUNTRY}).
+ * @throws nothing; an event asking for LDP without hashed `st` and `country`, or one whose
+ *   tenant rule cannot be decided for want of one of them, is answered with the issue to reject
+ *   it with (rule {@link LDP_REQUIRES_STATE_AND_COUNTRY}).
  */
 export function applyPrivacy(
   event: WireEvent,
@@ -102,23 +121,35 @@ function ldpRuleOf(
   event: WireEvent,
   ldp: LdpPolicy | undefined,
 ): LdpRule | undefined | ValidationIssue {
-  const states = event.user_data.st ?? [];
+  const hasState = (event.user_data.st ?? []).length > 0;
   const countries = event.user_data.country ?? [];
+  const hasCountry = countries.length > 0;
   if (asksForLdp(event)) {
-    if (states.length > 0 && countries.length > 0) return 'event';
-    return {
-      path: 'custom_data.opt_out_type',
-      rule: LDP_REQUIRES_STATE_AND_COUNTRY,
-      message: "LDP needs the user's hashed user_data.st and user_data.country",
-    };
+    if (hasState && hasCountry) return 'event';
+    return missingResidence(hasState, 'custom_data.opt_out_type asks for LDP');
   }
 
-  if (ldp === undefined || states.length === 0 || !countries.some(isHashOf(US_HASHES))) {
-    return undefined;
+  // Residence unknown (no state, no country): no rule can apply; an event from outside the US
+  // is not LDP's business.
+  if (ldp === undefined || (!hasState && !hasCountry)) return undefined;
+  if (hasCountry && !countries.some(isHashOf(US_HASHES))) return undefined;
+  // Half a residence cannot be decided: rejected rather than sent without the flag it may need.
+  if (!hasState || !hasCountry) {
+    return missingResidence(hasState, 'the tenant applies LDP by US state');
   }
 
   if (ldp.states === 'all_us') return 'tenant_all_us';
+  const states = event.user_data.st ?? [];
   return states.some(isHashOf(stateHashes(ldp.states))) ? 'tenant_state' : undefined;
+}
+
+/** The rejection of an event that needs LDP decided, or sent, without its state or country. */
+function missingResidence(hasState: boolean, why: string): ValidationIssue {
+  return {
+    path: hasState ? 'user_data.country' : 'user_data.st',
+    rule: LDP_REQUIRES_STATE_AND_COUNTRY,
+    message: `is required: ${why}, which needs the user's hashed user_data.st and user_data.country`,
+  };
 }
 
 /** True when `custom_data.opt_out_type` lists `LDP` (comma-separated, any case). */

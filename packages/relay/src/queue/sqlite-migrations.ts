@@ -119,7 +119,7 @@ CREATE INDEX events_order_id ON events (order_id) WHERE order_id IS NOT NULL;
  *
  * - `consent`, `consent_action` and `ldp_rule`: which consent value an event came with, what the
  *   tenant's policy did with it and which LDP rule applied, set on insert for the audit trail
- *   (`GET /v1/events/{event_id}`). NULL for events stored before, or without a policy (webhooks).
+ *   (`GET /v1/events/{event_id}`). NULL for events stored before.
  * - `erasures`: one audit row per erasure request (time, requester, ad account, which kinds of
  *   identifier, how many events were deleted). It never holds an identifier or its hash.
  *

@@ -55,7 +55,7 @@ export interface NewEvent {
   /**
    * The consent and LDP rules applied at ingest. With `consentAction: 'drop'` the event is stored
    * as `dead` (reason {@link SUPPRESSED_BY_CONSENT}, no IP address or user agent) and never
-   * claimed; absent means it was sent as it came (webhooks, replays, older callers).
+   * claimed; absent means it was sent as it came (callers that apply no policy).
    */
   privacy?: EventPrivacy | undefined;
 }

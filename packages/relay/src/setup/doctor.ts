@@ -2,7 +2,11 @@
  * @module setup/doctor
  * The checks of `pinterest-capi doctor`, each answering passed or failed with the fix for a
  * failure: the OAuth token and its scopes, the ad account and the role on it, the conversion Tag,
- * a `?test=true` checkout, Event Quality Score, and optionally a relay's readiness.
+ * a `?test=true` checkout, Event Quality Score, and a relay's readiness and queue.
+ *
+ * The rules: a check that cannot run because an earlier one failed fails too, saying which one
+ * to fix first; the only check ever skipped is the relay's, and only when the caller asks
+ * (`--no-relay`). A skipped check does not fail the run; every other check must pass.
  */
 import { buildCheckoutEvent } from '@pinterest-capi/sdk';
 import type { WireEventsResponse } from '@pinterest-capi/sdk';
@@ -14,25 +18,33 @@ import type { Credentials } from './credentials.js';
 import { LOGIN_SCOPES } from './oauth.js';
 import { pinnedSpecVersion } from './spec.js';
 
+/** What a check found: passed, failed, or skipped on request. */
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+/** Stable ids of the checks, for scripts reading `--json`. */
+export type CheckId = 'token' | 'ad_account' | 'conversion_tag' | 'test_checkout' | 'eqs' | 'relay';
+
 /** One line of the checklist. */
 export interface DoctorCheck {
+  id: CheckId;
   name: string;
-  ok: boolean;
+  status: CheckStatus;
   /** What was found. Never a token or PII. */
   detail: string;
   /** What to do about a failure. */
   fix?: string | undefined;
 }
 
-/** The whole checklist. `ok` only when every check passed. */
+/** The whole checklist, with what it found on the way (Tag id and snippet). */
 export interface DoctorReport {
   specVersion: string;
   apiBaseUrl: string;
   adAccountId: string | null;
   tagId: string | null;
-  /** The Tag's base code as Pinterest gives it, to load the Tag on the store's pages. */
+  /** The Tag's base code as Pinterest gives it, to load it on the store's pages; null if none. */
   tagSnippet: string | null;
   checks: DoctorCheck[];
+  /** True when no check failed. */
   ok: boolean;
 }
 
@@ -41,7 +53,7 @@ export interface DoctorOptions {
   env: NodeJS.ProcessEnv;
   /** @default PINTEREST_AD_ACCOUNT_ID */
   adAccountId?: string | undefined;
-  /** A relay's origin; its `/readyz` is checked when given. */
+  /** A relay's origin, whose `/readyz` and `/metrics` are read; undefined skips the check. */
   relayUrl?: string | undefined;
   fetch?: typeof fetch | undefined;
 }
@@ -102,25 +114,40 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(await checkTag(context, options.env['PINTEREST_TAG_ID'] || undefined));
   checks.push(await checkTestCheckout(context));
   checks.push(await checkEqs(context));
-  if (options.relayUrl !== undefined)
-    checks.push(await checkRelay(options.relayUrl, options.fetch));
-  context.report.ok = checks.every((check) => check.ok);
+  checks.push(
+    options.relayUrl === undefined
+      ? { id: 'relay', name: RELAY_CHECK, status: 'skip', detail: 'skipped (--no-relay)' }
+      : await checkRelay(context, options.relayUrl),
+  );
+  context.report.ok = checks.every((check) => check.status !== 'fail');
   return context.report;
 }
 
 const LOGIN_FIX =
   'run pinterest-capi auth login (with PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET set)';
+const RELAY_CHECK = 'relay reachable, queue healthy';
+
+/** An undelivered event older than this means delivery is stuck: past an hour, facts §4.1. */
+const STUCK_AFTER_SECONDS = 15 * 60;
+
+function pass(id: CheckId, name: string, detail: string): DoctorCheck {
+  return { id, name, status: 'pass', detail };
+}
+
+function fail(id: CheckId, name: string, detail: string, fix: string): DoctorCheck {
+  return { id, name, status: 'fail', detail, fix };
+}
+
+/** A check that cannot run until an earlier one passes. */
+function needs(id: CheckId, name: string, what: string): DoctorCheck {
+  return fail(id, name, `not checked: needs ${what}`, 'fix the checks above first');
+}
 
 async function checkToken(context: Context): Promise<DoctorCheck> {
   const name = 'OAuth token and scopes';
   const { oauth, problem, file } = context.credentials;
   if (!context.reader) {
-    return {
-      name,
-      ok: false,
-      detail: problem ?? `no token: ${file} does not exist`,
-      fix: LOGIN_FIX,
-    };
+    return fail('token', name, problem ?? `no token: ${file} does not exist`, LOGIN_FIX);
   }
 
   const answer = await callApi<{ username?: string }>(context.target, {
@@ -129,22 +156,21 @@ async function checkToken(context: Context): Promise<DoctorCheck> {
   });
   if (answer.status !== 200) {
     const source = oauth ? `the OAuth token in ${file}` : 'PINTEREST_ACCESS_TOKEN';
-    return {
-      name,
-      ok: false,
-      detail: `${source} cannot read the user account (${describeAnswer(answer)})`,
-      fix: oauth
-        ? `${LOGIN_FIX} again: the stored token was refused`
-        : `a conversion token only sends events; for the other checks ${LOGIN_FIX}`,
-    };
+    const fix = oauth
+      ? `${LOGIN_FIX} again: the stored token was refused`
+      : `a conversion token only sends events; for the other checks ${LOGIN_FIX}`;
+    const why = problem ? `; stored tokens set aside: ${problem}` : '';
+    const detail = `${source} cannot read the user account (${describeAnswer(answer)})${why}`;
+    return fail('token', name, detail, fix);
   }
 
   context.user = answer.body?.username;
   const missing = oauth ? LOGIN_SCOPES.filter((scope) => !oauth.scopes.includes(scope)) : [];
   const scopes = oauth ? oauth.scopes.join(', ') : 'unknown (token from PINTEREST_ACCESS_TOKEN)';
   const who = `valid for ${context.user ?? 'an unnamed user'}; scopes ${scopes}`;
-  if (missing.length === 0) return { name, ok: true, detail: who };
-  return { name, ok: false, detail: `${who}; missing ${missing.join(', ')}`, fix: LOGIN_FIX };
+  if (missing.length === 0) return pass('token', name, who);
+  const fix = `${LOGIN_FIX} again and approve every scope (${LOGIN_SCOPES.join(', ')})`;
+  return fail('token', name, `${who}; missing ${missing.join(', ')}`, fix);
 }
 
 interface AdAccount {
@@ -156,7 +182,7 @@ interface AdAccount {
 
 async function checkAdAccount(context: Context): Promise<DoctorCheck> {
   const name = 'ad account and role';
-  if (!context.reader) return needs(name, 'a token (see the first check)');
+  if (!context.reader) return needs('ad_account', name, 'a token (see the first check)');
   if (context.adAccountId === undefined) return listAccounts(context, name);
 
   const answer = await callApi<AdAccount>(context.target, {
@@ -164,15 +190,12 @@ async function checkAdAccount(context: Context): Promise<DoctorCheck> {
     token: context.reader,
   });
   if (answer.status !== 200 || !answer.body) {
-    const accessFix =
+    const fix =
       'ask the ad account owner for Business Access (Admin, Analyst, Audience or Campaign role), ' +
-      'or set PINTEREST_AD_ACCOUNT_ID to an account the token can see';
-    return {
-      name,
-      ok: false,
-      detail: `${context.adAccountId} is not visible (${describeAnswer(answer)})`,
-      fix: accessFix,
-    };
+      'or set PINTEREST_AD_ACCOUNT_ID to an account the token can see (doctor lists them when ' +
+      'PINTEREST_AD_ACCOUNT_ID is unset)';
+    const detail = `${context.adAccountId} is not visible (${describeAnswer(answer)})`;
+    return fail('ad_account', name, detail, fix);
   }
 
   return judgeRole(name, answer.body, context.user);
@@ -183,15 +206,15 @@ function judgeRole(name: string, account: AdAccount, user: string | undefined): 
   const owns = user !== undefined && account.owner?.username === user;
   const label = `${account.id}${account.name ? ` (${account.name})` : ''}`;
   if (owns || roles.some((role) => SENDING_ROLES.has(role))) {
-    return { name, ok: true, detail: `${label}; ${owns ? 'owner' : `roles ${roles.join(', ')}`}` };
+    return pass('ad_account', name, `${label}; ${owns ? 'owner' : `roles ${roles.join(', ')}`}`);
   }
 
-  return {
+  return fail(
+    'ad_account',
     name,
-    ok: false,
-    detail: `${label}; roles ${roles.join(', ') || 'none'} do not allow sending conversions`,
-    fix: 'ask the owner for the Admin, Analyst, Audience or Campaign role on this ad account',
-  };
+    `${label}; roles ${roles.join(', ') || 'none'} do not allow sending conversions`,
+    'ask the owner for the Admin, Analyst, Audience or Campaign role on this ad account',
+  );
 }
 
 async function listAccounts(context: Context, name: string): Promise<DoctorCheck> {
@@ -202,17 +225,14 @@ async function listAccounts(context: Context, name: string): Promise<DoctorCheck
   const items = answer.body?.items ?? [];
   const listed = items.map((item) => `${item.id}${item.name ? ` (${item.name})` : ''}`);
   const first = items[0];
-  return {
-    name,
-    ok: false,
-    detail:
-      answer.status !== 200
-        ? `no ad account configured, and the list cannot be read (${describeAnswer(answer)})`
-        : `no ad account configured; the token sees: ${listed.join(', ') || 'none'}`,
-    fix: first
-      ? `set PINTEREST_AD_ACCOUNT_ID=${first.id} (or another listed one), or pass --ad-account`
-      : 'set PINTEREST_AD_ACCOUNT_ID to your ad account id (Ads Manager URL ads.pinterest.com/advertiser/<id>/)',
-  };
+  const detail =
+    answer.status !== 200
+      ? `no ad account configured, and the list cannot be read (${describeAnswer(answer)})`
+      : `no ad account configured; the token sees: ${listed.join(', ') || 'none'}`;
+  const fix = first
+    ? `set PINTEREST_AD_ACCOUNT_ID=${first.id} (or another listed one), or pass --ad-account`
+    : 'set PINTEREST_AD_ACCOUNT_ID to your ad account id (Ads Manager URL ads.pinterest.com/advertiser/<id>/)';
+  return fail('ad_account', name, detail, fix);
 }
 
 interface ConversionTag {
@@ -226,7 +246,7 @@ interface ConversionTag {
 async function checkTag(context: Context, wanted: string | undefined): Promise<DoctorCheck> {
   const name = 'conversion Tag';
   if (!context.reader || context.adAccountId === undefined) {
-    return needs(name, 'a token and an ad account (see above)');
+    return needs('conversion_tag', name, 'a token and an ad account (see above)');
   }
 
   const answer = await callApi<{ items?: ConversionTag[] }>(context.target, {
@@ -234,12 +254,8 @@ async function checkTag(context: Context, wanted: string | undefined): Promise<D
     token: context.reader,
   });
   if (answer.status !== 200) {
-    return {
-      name,
-      ok: false,
-      detail: `cannot list Tags (${describeAnswer(answer)})`,
-      fix: LOGIN_FIX,
-    };
+    const detail = `cannot list Tags (${describeAnswer(answer)})`;
+    return fail('conversion_tag', name, detail, LOGIN_FIX);
   }
 
   const tags = (answer.body?.items ?? []).filter((tag) => tag.status !== 'DELETED');
@@ -247,15 +263,13 @@ async function checkTag(context: Context, wanted: string | undefined): Promise<D
   if (!tag) return missingTag(name, { wanted, tags });
 
   context.report.tagId = tag.id;
-  context.report.tagSnippet = tag.code_snippet || `pintrk('load', '${tag.id}'); pintrk('page');`;
+  // Pinterest's own base code; without it, Ads Manager shows it (Conversions > Tag manager).
+  context.report.tagSnippet = tag.code_snippet || null;
   const fired = tag.last_fired_time_ms
     ? `last fired ${new Date(tag.last_fired_time_ms).toISOString()}`
     : 'not fired yet';
-  return {
-    name,
-    ok: true,
-    detail: `Tag id ${tag.id}${tag.name ? ` (${tag.name})` : ''}; ${fired}`,
-  };
+  const label = tag.name ? ` (${tag.name})` : '';
+  return pass('conversion_tag', name, `Tag id ${tag.id}${label}; ${fired}`);
 }
 
 function missingTag(
@@ -264,35 +278,38 @@ function missingTag(
 ): DoctorCheck {
   const ids = found.tags.map((tag) => tag.id).join(', ');
   if (found.wanted !== undefined) {
-    return {
+    return fail(
+      'conversion_tag',
       name,
-      ok: false,
-      detail: `PINTEREST_TAG_ID ${found.wanted} is not a Tag of this ad account (it has: ${ids || 'none'})`,
-      fix: ids ? `set PINTEREST_TAG_ID=${found.tags[0]?.id ?? ''}` : 'unset PINTEREST_TAG_ID',
-    };
+      `PINTEREST_TAG_ID ${found.wanted} is not a Tag of this ad account (it has: ${ids || 'none'})`,
+      ids ? `set PINTEREST_TAG_ID=${found.tags[0]?.id ?? ''}` : 'unset PINTEREST_TAG_ID',
+    );
   }
 
-  return {
+  return fail(
+    'conversion_tag',
     name,
-    ok: false,
-    detail: 'the ad account has no conversion Tag',
-    fix: 'create one in Ads Manager: Conversions > Tag manager > Set up Tag',
-  };
+    'the ad account has no conversion Tag',
+    'create one in Ads Manager: Conversions > Tag manager > Set up Tag',
+  );
 }
 
 async function checkTestCheckout(context: Context): Promise<DoctorCheck> {
   const name = 'test checkout (?test=true)';
   const send = context.credentials.send;
   if (!send) {
-    return {
+    return fail(
+      'test_checkout',
       name,
-      ok: false,
-      detail: 'no token to send with',
-      fix: 'set PINTEREST_ACCESS_TOKEN to a conversion token from Ads Manager (Conversions > Conversions API)',
-    };
+      'no token to send with',
+      'set PINTEREST_ACCESS_TOKEN to a conversion token from Ads Manager (Conversions > Conversions API)',
+    );
   }
 
-  if (context.adAccountId === undefined) return needs(name, 'an ad account (see above)');
+  if (context.adAccountId === undefined) {
+    return needs('test_checkout', name, 'an ad account (see above)');
+  }
+
   const answer = await callApi<WireEventsResponse>(context.target, {
     method: 'POST',
     path: `/ad_accounts/${encodeURIComponent(context.adAccountId)}/events?test=true`,
@@ -302,15 +319,12 @@ async function checkTestCheckout(context: Context): Promise<DoctorCheck> {
   const result = answer.body?.events[0];
   if (answer.status === 200 && result?.status === 'processed') {
     const warning = result.warning_message ? `; warning: ${result.warning_message}` : '';
-    return { name, ok: true, detail: `accepted with the token from ${send.source}${warning}` };
+    return pass('test_checkout', name, `accepted with the token from ${send.source}${warning}`);
   }
 
-  return {
-    name,
-    ok: false,
-    detail: `refused, token from ${send.source}: ${result?.error_message ?? describeAnswer(answer)}`,
-    fix: sendFix(answer.status, send.source),
-  };
+  const reason = result?.error_message ?? describeAnswer(answer);
+  const detail = `refused, token from ${send.source}: ${reason}`;
+  return fail('test_checkout', name, detail, sendFix(answer.status, send.source));
 }
 
 /** A checkout with made-up identifiers; test mode records nothing. */
@@ -347,7 +361,7 @@ interface EqsItem {
 async function checkEqs(context: Context): Promise<DoctorCheck> {
   const name = 'Event Quality Score readable';
   if (!context.reader || context.adAccountId === undefined) {
-    return needs(name, 'a token and an ad account (see above)');
+    return needs('eqs', name, 'a token and an ad account (see above)');
   }
 
   const answer = await callApi<EqsItem[]>(context.target, {
@@ -355,12 +369,12 @@ async function checkEqs(context: Context): Promise<DoctorCheck> {
     token: context.reader,
   });
   if (answer.status !== 200) {
-    return {
+    return fail(
+      'eqs',
       name,
-      ok: false,
-      detail: `cannot read EQS (${describeAnswer(answer)})`,
-      fix: `EQS needs an OAuth token with ads:read, not a conversion token: ${LOGIN_FIX}`,
-    };
+      `cannot read EQS (${describeAnswer(answer)})`,
+      `EQS needs an OAuth token with ads:read, not a conversion token: ${LOGIN_FIX}`,
+    );
   }
 
   const items = Array.isArray(answer.body) ? answer.body : [];
@@ -370,55 +384,112 @@ async function checkEqs(context: Context): Promise<DoctorCheck> {
         `${item.ingestion_source ?? '?'}/${item.source_platform ?? '?'} ${item.overall_status ?? '?'}`,
     )
     .join(', ');
-  return {
-    name,
-    ok: true,
-    detail: summary ? `14d: ${summary}` : 'readable; no events in the last 14 days yet',
-  };
+  return pass('eqs', name, summary ? `14d: ${summary}` : 'readable; no events in the last 14 days');
 }
 
 interface Readiness {
   status?: string;
+  mode?: string;
   accounts?: { adAccountId?: string; paused?: unknown }[];
 }
 
-async function checkRelay(
-  relayUrl: string,
-  doFetch: typeof fetch | undefined,
-): Promise<DoctorCheck> {
-  const name = 'relay reachable, queue healthy';
-  const answer = await callApi<Readiness>(
-    { baseUrl: relayUrl.replace(/\/+$/, ''), fetch: doFetch },
-    { path: '/readyz', token: '' },
-  );
-  if (answer.status === 0) {
+async function checkRelay(context: Context, relayUrl: string): Promise<DoctorCheck> {
+  const target = { baseUrl: relayUrl.replace(/\/+$/, ''), fetch: context.target.fetch };
+  const ready = await callApi<Readiness>(target, { path: '/readyz', token: '' });
+  if (ready.status === 0) {
+    const detail = `${relayUrl} unreachable (${ready.error ?? 'no answer'})`;
+    const fix = 'start it with pinterest-capi serve, pass --relay URL, or --no-relay to skip';
+    return fail('relay', RELAY_CHECK, detail, fix);
+  }
+
+  const problem = readinessProblem(ready, context.adAccountId);
+  if (problem !== undefined)
+    return fail('relay', RELAY_CHECK, `${relayUrl} ${problem.detail}`, problem.fix);
+  const queue = await readQueueMetrics(target);
+  if (!queue) {
+    const fix = 'check that --relay points at a pinterest-capi relay';
+    return fail('relay', RELAY_CHECK, `${relayUrl}/metrics cannot be read`, fix);
+  }
+
+  const detail = `${relayUrl} ready; ${describeQueue(queue)}`;
+  if (queue.oldestPendingSeconds < STUCK_AFTER_SECONDS) return pass('relay', RELAY_CHECK, detail);
+  const fix =
+    'deliveries are stuck: see pinterest-capi status and the relay log (events sent over an ' +
+    'hour late count as offline and escape Tag deduplication)';
+  return fail('relay', RELAY_CHECK, detail, fix);
+}
+
+function readinessProblem(
+  ready: ApiAnswer<Readiness>,
+  adAccountId: string | undefined,
+): { detail: string; fix: string } | undefined {
+  const body = ready.body;
+  const status = body?.status ?? `HTTP ${ready.status}`;
+  const paused = (body?.accounts ?? []).filter((account) => account.paused !== false);
+  if (ready.status !== 200 || status !== 'ready') {
+    const which = paused.map((account) => account.adAccountId ?? '?').join(', ');
     return {
-      name,
-      ok: false,
-      detail: `${relayUrl} unreachable (${answer.error ?? 'no answer'})`,
-      fix: 'start it with pinterest-capi serve, or check --relay',
+      detail: `${status}${which ? `; paused: ${which}` : ''}`,
+      fix: 'see the relay log and pinterest-capi status; a paused account resumes when its credentials are fixed',
     };
   }
 
-  const status = answer.body?.status ?? `HTTP ${answer.status}`;
-  if (answer.status === 200 && status === 'ready')
-    return { name, ok: true, detail: `${relayUrl} ready` };
-  const paused = (answer.body?.accounts ?? []).filter((account) => account.paused !== false);
-  return {
-    name,
-    ok: false,
-    detail: `${relayUrl} ${status}${paused.length > 0 ? `; paused: ${paused.map((a) => a.adAccountId ?? '?').join(', ')}` : ''}`,
-    fix: 'see the relay log and pinterest-capi status; a paused account resumes when its credentials are fixed',
-  };
+  if (body?.mode === 'sandbox') {
+    return {
+      detail: 'runs in sandbox mode: it sends nothing to Pinterest',
+      fix: 'start serve with PINTEREST_ACCESS_TOKEN, PINTEREST_AD_ACCOUNT_ID and RELAY_API_KEYS set',
+    };
+  }
+
+  const served = (body?.accounts ?? []).map((account) => account.adAccountId);
+  if (adAccountId !== undefined && !served.includes(adAccountId)) {
+    return {
+      detail: `does not serve ad account ${adAccountId} (it serves: ${served.join(', ') || 'none'})`,
+      fix: 'point --relay at the relay of this ad account, or add it to the relay configuration',
+    };
+  }
+
+  return undefined;
 }
 
-function needs(name: string, what: string): DoctorCheck {
-  return {
-    name,
-    ok: false,
-    detail: `not checked: needs ${what}`,
-    fix: 'fix the checks above first',
-  };
+/** The queue as the relay's `/metrics` reports it. */
+interface QueueMetrics {
+  byState: Record<string, number>;
+  oldestPendingSeconds: number;
+}
+
+async function readQueueMetrics(target: ApiTarget): Promise<QueueMetrics | undefined> {
+  const doFetch = target.fetch ?? fetch;
+  let text: string;
+
+  try {
+    const response = await doFetch(`${target.baseUrl}/metrics`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) return undefined;
+    text = await response.text();
+  } catch {
+    return undefined;
+  }
+
+  const byState: Record<string, number> = {};
+  for (const match of text.matchAll(/^pinterest_capi_queue_events\{state="(\w+)"\} (\S+)$/gm)) {
+    byState[match[1] ?? ''] = Number(match[2]);
+  }
+
+  const oldest = /^pinterest_capi_oldest_pending_age_seconds (\S+)$/m.exec(text)?.[1];
+  if (oldest === undefined) return undefined;
+  return { byState, oldestPendingSeconds: Number(oldest) };
+}
+
+function describeQueue(queue: QueueMetrics): string {
+  const count = (state: string) => queue.byState[state] ?? 0;
+  const waiting = count('pending') + count('in_flight');
+  const age = Math.round(queue.oldestPendingSeconds);
+  return (
+    `queue: ${waiting} queued, ${count('failed')} retrying, ${count('dead')} dead, ` +
+    `${count('delivered')} delivered; oldest undelivered ${age} s`
+  );
 }
 
 function describeAnswer(answer: ApiAnswer): string {

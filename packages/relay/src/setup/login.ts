@@ -27,7 +27,8 @@ export class LoginError extends Error {
 /**
  * Listens on 127.0.0.1 for the OAuth redirect. A redirect with a wrong `state` is answered 400 and
  * ignored (it may be a forged request); one with `error` ends the login with Pinterest's reason.
- * @throws LoginError (through `code`) on an `error` redirect or when `timeoutMs` passes.
+ * @throws LoginError when the port is taken; through `code`, on an `error` redirect or when
+ * `timeoutMs` passes.
  */
 export async function startCallbackServer(options: {
   port: number;
@@ -72,9 +73,14 @@ export async function startCallbackServer(options: {
 
 async function listen(server: Server, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException) => {
+      const busy = error.code === 'EADDRINUSE';
+      reject(busy ? new LoginError(`port ${String(port)} is in use: pass --port`) : error);
+    };
+
+    server.once('error', fail);
     server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -27,6 +27,11 @@ export interface StoredTokens {
   conversionToken?: { token: string; obtainedAt: number } | undefined;
 }
 
+/** The token file is unusable (not a token file, or for another API); the message names it. */
+export class TokenFileError extends Error {
+  override name = 'TokenFileError';
+}
+
 /**
  * Where the token file lives: `PINTEREST_CAPI_TOKEN_FILE`, else
  * `$XDG_CONFIG_HOME/pinterest-capi/tokens.json`, else `~/.config/pinterest-capi/tokens.json`.
@@ -40,7 +45,7 @@ export function tokenFilePath(env: NodeJS.ProcessEnv): string {
 
 /**
  * Reads the token file; undefined when there is none.
- * @throws Error when the file exists but is not a token file (the message names the file).
+ * @throws TokenFileError when the file exists but is not a token file (the message names it).
  */
 export async function readTokens(path: string): Promise<StoredTokens | undefined> {
   let text: string;
@@ -54,7 +59,9 @@ export async function readTokens(path: string): Promise<StoredTokens | undefined
 
   const parsed = safeParse(text);
   if (!isStoredTokens(parsed)) {
-    throw new Error(`${path} is not a pinterest-capi token file; run pinterest-capi auth login`);
+    throw new TokenFileError(
+      `${path} is not a pinterest-capi token file; run pinterest-capi auth login`,
+    );
   }
 
   return parsed;

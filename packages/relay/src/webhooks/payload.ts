@@ -13,6 +13,11 @@ export interface CheckoutReading {
   checkout: CheckoutInput & { order_id: string };
   /** The platform marks it as a test order (Shopify `test`, Stripe `livemode: false`). */
   test: boolean;
+  /**
+   * The advertising consent the page left on the order (`pinterest_consent`, see the browser
+   * helper), as found; absent means unknown and the tenant's policy for unknown consent applies.
+   */
+  consent?: string | undefined;
 }
 
 /** A webhook that is no checkout: another topic, a refund, an unpaid or cancelled order. */

@@ -29,6 +29,8 @@ import type { ValidationIssue, WireEvent } from '@pinterest-capi/sdk';
 import { RelayHttpError, toRelayHttpError } from '../ingest/errors.js';
 import type { IngestCounts, IngestTenant } from '../ingest/routes.js';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from '../ingest/routes.js';
+import { DEFAULT_PRIVACY_POLICY, applyPrivacy, parseConsent } from '../privacy/policy.js';
+import type { PrivacyOutcome } from '../privacy/policy.js';
 import type { EnqueueResult, NewEvent } from '../queue/store.js';
 import { WebhookHttpError } from './errors.js';
 import { objectAt } from './payload.js';
@@ -301,31 +303,44 @@ async function settle(reading: WebhookReading, context: SettleContext): Promise<
     return { status: 'rejected', issues: built.issues };
   }
 
-  const status = await store(built.event, context);
+  const status = await store(built, context);
   const accepted = status === 'accepted' ? 1 : 0;
   report(context, { accepted, duplicates: 1 - accepted, rejected: 0 });
   return { status, event_id: built.event.event_id };
 }
 
+/**
+ * Builds the checkout event, then applies the tenant's consent and LDP rules as ingest does. The
+ * consent is the one the page left on the order (`pinterest_consent`); without it, unknown.
+ */
 function buildEvent(
   reading: CheckoutReading,
   context: SettleContext,
-): { event: WireEvent } | { issues: readonly ValidationIssue[] } {
+): PrivacyOutcome | { issues: readonly ValidationIssue[] } {
+  const consent = parseConsent(reading.consent);
+  if (typeof consent === 'object') return { issues: [consent] };
+  let event: WireEvent;
   try {
     const prepare = { ...context.tenant.prepare, now: context.now };
-    return { event: buildCheckoutEvent(reading.checkout, prepare) };
+    event = buildCheckoutEvent(reading.checkout, prepare);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return { issues: error.issues };
   }
+
+  const outcome = applyPrivacy(event, consent, context.tenant.privacy ?? DEFAULT_PRIVACY_POLICY);
+  return 'rule' in outcome ? { issues: [outcome] } : outcome;
 }
 
-async function store(event: WireEvent, context: SettleContext): Promise<EnqueueResult['status']> {
+async function store(
+  { event, privacy }: PrivacyOutcome,
+  context: SettleContext,
+): Promise<EnqueueResult['status']> {
   const { platform, tenant, now, deps } = context;
   let results: EnqueueResult[];
   try {
     results = await deps.enqueue([
-      { adAccountId: tenant.adAccountId, event, source: platform, receivedAt: now },
+      { adAccountId: tenant.adAccountId, event, source: platform, receivedAt: now, privacy },
     ]);
   } catch (error) {
     const message = 'the event store did not commit; nothing was stored, the platform will retry';

@@ -39,6 +39,7 @@ const VOID_FINANCIAL_STATUSES: ReadonlySet<string> = new Set(['voided', 'refunde
  * `customer.phone`; names and address ← `billing_address` (else `customer` names);
  * `external_id` ← `customer.id`; `ip` ← `browser_ip`; `user_agent` ← `client_details.user_agent`;
  * `event_id` and `click_id` ← note attributes `pinterest_event_id`, `pinterest_click_id`;
+ * the advertising consent ← note attribute `pinterest_consent`;
  * `event_time` ← `processed_at`; `language` ← `customer_locale`; `action_source` is `offline`
  * for point-of-sale orders. Test orders (`test: true`) are flagged.
  */
@@ -56,7 +57,8 @@ export function readShopifyWebhook(topic: string | undefined, body: JsonObject):
     return ignored('the order is refunded or voided');
   }
 
-  return { kind: 'checkout', checkout: orderCheckout(body), test: body['test'] === true };
+  const consent = noteAttributes(body['note_attributes']).get('pinterest_consent');
+  return { kind: 'checkout', checkout: orderCheckout(body), test: body['test'] === true, consent };
 }
 
 function orderCheckout(order: JsonObject) {

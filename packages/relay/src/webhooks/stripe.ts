@@ -35,6 +35,7 @@ const ASYNC_PAID = 'checkout.session.async_payment_succeeded';
  * `customer_details.phone`; first and last name ← the first and last word of
  * `customer_details.name`; address ← `customer_details.address`; `external_id` ← `customer`;
  * `event_id` and `click_id` ← `metadata.pinterest_event_id`, `metadata.pinterest_click_id`;
+ * the advertising consent ← `metadata.pinterest_consent`;
  * `event_time` ← the event's `created`; `language` ← `locale`. Line items are not part of the
  * event (Stripe sends them only when fetched with an API key), so no `items` or `num_items`; the
  * buyer's IP and user agent are not available either. `livemode: false` flags a test order.
@@ -58,7 +59,9 @@ export function readStripeEvent(body: JsonObject): WebhookReading {
   }
 
   const test = body['livemode'] === false || session['livemode'] === false;
-  return { kind: 'checkout', checkout: sessionCheckout(session, body['created']), test };
+  const consent = textAt(objectAt(session['metadata'])?.['pinterest_consent']);
+  const checkout = sessionCheckout(session, body['created']);
+  return { kind: 'checkout', checkout, test, consent };
 }
 
 function sessionCheckout(session: JsonObject, created: unknown) {

@@ -52,7 +52,8 @@ export function isWooCommercePing(body: Uint8Array): boolean {
  * `phone`, names, `city`, `state`, `zip` (`postcode`), `country` ← `billing`; `external_id` ←
  * `customer_id` (guests have 0: none); `ip` ← `customer_ip_address`; `user_agent` ←
  * `customer_user_agent`; `event_id` and `click_id` ← order meta `_pinterest_event_id`,
- * `_pinterest_click_id`; `event_time` ← `date_created_gmt`. WooCommerce has no test-order flag,
+ * `_pinterest_click_id`; the advertising consent ← order meta `_pinterest_consent`; `event_time`
+ * ← `date_created_gmt`. WooCommerce has no test-order flag,
  * so no order is flagged.
  */
 export function readWooCommerceWebhook(
@@ -73,7 +74,8 @@ export function readWooCommerceWebhook(
     );
   }
 
-  return { kind: 'checkout', checkout: orderCheckout(body), test: false };
+  const consent = orderMeta(body['meta_data']).get('_pinterest_consent');
+  return { kind: 'checkout', checkout: orderCheckout(body), test: false, consent };
 }
 
 function orderCheckout(order: JsonObject) {

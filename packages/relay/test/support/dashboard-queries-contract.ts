@@ -223,6 +223,53 @@ export function describeDashboardQueriesContract(
       ]);
     });
 
+    it('filters dead letters by consent action and LDP rule, and shows the rules that applied', async () => {
+      await store.enqueue([
+        { ...newEvent('s1'), privacy: { consent: 'denied', consentAction: 'drop' } },
+        {
+          ...newEvent('s2', { receivedAt: T0 + 1 }),
+          privacy: { consent: 'unknown', consentAction: 'drop', ldpRule: 'tenant_state' },
+        },
+        {
+          ...newEvent('p1'),
+          privacy: { consent: 'granted', consentAction: 'send', ldpRule: 'event' },
+        },
+      ]);
+      await settleAll(ACCOUNT, T0 + 10, (_eventId, id) => ({
+        id,
+        state: 'dead',
+        at: T0 + 10,
+        error: 'Invalid currency code',
+        status: 422,
+      }));
+
+      const page = (filter: object) =>
+        queries.deadLetters({ adAccountIds: [ACCOUNT], limit: 10, ...filter });
+      const suppressed = await page({ consentAction: 'drop' });
+      const ldpState = await page({ consentAction: 'drop', ldpRule: 'tenant_state' });
+      const ldpEvent = await page({ ldpRule: 'event' });
+      const [found] = await queries.lookup({ adAccountIds: [ACCOUNT], text: 's2', limit: 10 });
+
+      expect(suppressed.total).toBe(2);
+      expect(suppressed.rows.map((row) => [row.eventId, row.reason, row.privacy])).toEqual([
+        [
+          's2',
+          'suppressed by consent',
+          { consent: 'unknown', consentAction: 'drop', ldpRule: 'tenant_state' },
+        ],
+        ['s1', 'suppressed by consent', { consent: 'denied', consentAction: 'drop' }],
+      ]);
+      expect(ldpState.rows.map((row) => row.eventId)).toEqual(['s2']);
+      expect(ldpEvent.rows.map((row) => [row.eventId, row.reason])).toEqual([
+        ['p1', 'Invalid currency code'],
+      ]);
+      expect(found?.privacy).toEqual({
+        consent: 'unknown',
+        consentAction: 'drop',
+        ldpRule: 'tenant_state',
+      });
+    });
+
     it('finds an event by its event_id or its order id, in the given accounts only', async () => {
       await store.enqueue([
         newEvent('e-1'),
@@ -256,6 +303,38 @@ export function describeDashboardQueriesContract(
           externalId: false,
         },
       });
+    });
+
+    it('counts order id, value and page-given event_id per account, kept after delivery', async () => {
+      const derived = wireEvent('order-17-checkout', {
+        custom_data: { currency: 'USD', value: '5.00', order_id: '17' },
+      });
+      const bare = wireEvent('bare', { custom_data: { currency: 'USD' } });
+      const emptyValue = wireEvent('empty', { custom_data: { value: '', order_id: '' } });
+      await store.enqueue([
+        newEvent('paired'),
+        newEvent('order-17-checkout', { event: derived }),
+        newEvent('bare', { event: bare }),
+        newEvent('empty', { event: emptyValue, receivedAt: T0 + MINUTE - 1 }),
+        newEvent('late', { receivedAt: T0 + MINUTE }),
+        newEvent('other', { adAccountId: OTHER_ACCOUNT }),
+      ]);
+      await settleAll(ACCOUNT, T0 + 1000, (_eventId, id) => ({
+        id,
+        state: 'delivered',
+        at: T0 + 1000,
+      }));
+
+      const coverage = await queries.fieldCoverage({
+        adAccountIds: [ACCOUNT, '999'],
+        since: T0,
+        until: T0 + MINUTE,
+      });
+
+      expect(coverage).toEqual([
+        { adAccountId: ACCOUNT, events: 4, orderId: 2, value: 2, pairedEventId: 3 },
+        { adAccountId: '999', events: 0, orderId: 0, value: 0, pairedEventId: 0 },
+      ]);
     });
   });
 }

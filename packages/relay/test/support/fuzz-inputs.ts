@@ -200,3 +200,200 @@ export async function expectStoredExactly(options: {
 export function prototypePolluted(): boolean {
   return (Object.prototype as Record<string, unknown>)['polluted'] !== undefined;
 }
+
+/** A well-formed plain checkout: every field of the right type, so most are accepted. */
+export const goodCheckout: fc.Arbitrary<Record<string, unknown>> = fc.record(
+  {
+    order_id: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/),
+    value: fc.integer({ min: 0, max: 100_000 }).map((cents) => (cents / 100).toFixed(2)),
+    currency: fc.constantFrom('USD', 'EUR', 'GBP'),
+    event_id: eventId,
+    email: fc.emailAddress(),
+    event_time: fc.integer({ min: -3600, max: 0 }).map((offset) => nowSeconds() + offset),
+  },
+  { requiredKeys: ['order_id', 'value', 'currency'] },
+);
+
+/** Stands in for one field's value until {@link renderBody} splices the hostile bytes in. */
+const SLOT = '@@fuzz-slot@@';
+
+/** The raw bytes of one hostile JSON value, and what it is (for failure messages). */
+export interface HostileValue {
+  kind: 'deep' | 'huge' | 'invalid-utf8' | 'poison' | 'numbers' | 'wide';
+  bytes: Buffer;
+}
+
+/** Nested arrays or objects, `depth` levels deep. */
+function deeplyNested(depth: number, shape: 'array' | 'object'): string {
+  if (shape === 'array') return `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/**
+ * Hostile values for one field: nesting thousands deep, strings from 64 KiB to past the 5 MiB
+ * body limit, bytes that are not UTF-8 inside a string, objects carrying `__proto__` and
+ * `constructor.prototype`, numbers no double holds, and a list of 50,000 elements.
+ */
+export const hostileValue: fc.Arbitrary<HostileValue> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 500, max: 20_000 }), fc.constantFrom('array', 'object' as const))
+      .map(([depth, shape]) => ({
+        kind: 'deep' as const,
+        bytes: Buffer.from(deeplyNested(depth, shape)),
+      })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(64 * 1024, 1024 * 1024, 6 * 1024 * 1024).map((size) => ({
+      kind: 'huge' as const,
+      bytes: Buffer.from(`"${'x'.repeat(size)}"`),
+    })),
+  },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(
+        fc.string({ maxLength: 8 }),
+        fc.uint8Array({ min: 0x80, max: 0xff, minLength: 1, maxLength: 12 }),
+      )
+      .map(([text, bytes]) => ({
+        kind: 'invalid-utf8' as const,
+        bytes: Buffer.concat([
+          Buffer.from(`"${text.replace(/["\\]/g, '')}`),
+          bytes,
+          Buffer.from('"'),
+        ]),
+      })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(...POISON).map((poison) => ({
+      kind: 'poison' as const,
+      bytes: Buffer.from(`{${poison},"em":["a@example.com"]}`),
+    })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('1e400', '-1e400', '-0', '123456789012345678901234567890', '0.1e-400')
+      .map((text) => ({ kind: 'numbers' as const, bytes: Buffer.from(text) })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant({
+      kind: 'wide' as const,
+      bytes: Buffer.from(`[${Array.from({ length: 50_000 }, () => '0').join(',')}]`),
+    }),
+  },
+);
+
+/**
+ * `value` with the value at `path` replaced by `change(old)` (created if missing; in a list, the
+ * key is an index). Nothing is mutated: the containers on the path are copied.
+ */
+export function updateAt(
+  value: unknown,
+  path: readonly string[],
+  change: (old: unknown) => unknown,
+): unknown {
+  if (path.length === 0) return change(value);
+  const [key = '', ...rest] = path;
+  if (Array.isArray(value) && /^\d+$/.test(key)) {
+    const copy: unknown[] = [...value];
+    copy[Number(key)] = updateAt(copy[Number(key)], rest, change);
+    return copy;
+  }
+
+  const container =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  return { ...container, [key]: updateAt(container[key], rest, change) };
+}
+
+/** Replaces the value at `path` (created if missing) with the slot {@link renderBody} fills. */
+export function withSlot(value: unknown, path: readonly string[]): unknown {
+  return updateAt(value, path, () => SLOT);
+}
+
+/** Every path in a JSON value (list indexes as keys), the root excluded, parents first. */
+export function pathsOf(value: unknown, prefix: readonly string[] = []): string[][] {
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item: unknown, index) => [String(index), item])
+    : typeof value === 'object' && value !== null
+      ? Object.entries(value)
+      : [];
+  return entries.flatMap(([key, child]) => {
+    const path = [...prefix, key];
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** Any JSON value, for a field a hostile sender fills with the wrong thing. */
+export const anyJson = anyValue;
+
+/**
+ * The body's bytes: `value` as JSON, with the slot (if any) replaced by the hostile value's raw
+ * bytes, which may make the whole body invalid JSON or invalid UTF-8 on purpose.
+ */
+export function renderBody(value: unknown, hostile?: HostileValue): Buffer {
+  const text = value === undefined ? 'null' : JSON.stringify(value);
+  const at = text.indexOf(JSON.stringify(SLOT));
+  if (hostile === undefined || at === -1) return Buffer.from(text);
+  const after = text.slice(at + SLOT.length + 2);
+  return Buffer.concat([Buffer.from(text.slice(0, at)), hostile.bytes, Buffer.from(after)]);
+}
+
+/** A hostile request body; fast-check prints it by kind, size and start, not byte by byte. */
+export interface HostileBody {
+  body: Buffer;
+  hostile: HostileValue['kind'] | 'too-many';
+}
+
+function described(found: HostileBody): HostileBody {
+  const start = found.body.subarray(0, 120).toString('latin1');
+  const text = `${found.hostile} body of ${String(found.body.length)} bytes: ${start}…`;
+  return Object.defineProperty(found, fc.toStringMethod, { value: () => text });
+}
+
+/**
+ * Ingest bodies with one hostile field: an item (`item`) with the value at one of `paths`
+ * replaced, sent alone, among well-formed checkouts (a mixed request), or as a list of 1,001.
+ */
+export function hostileIngestBodies(
+  item: fc.Arbitrary<Record<string, unknown>>,
+  paths: readonly (readonly string[])[],
+): fc.Arbitrary<HostileBody> {
+  const slotted = fc
+    .tuple(item, fc.constantFrom(...paths), hostileValue)
+    .map(([base, path, hostile]) => ({ value: withSlot(base, path), hostile }));
+  const bodies = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: slotted.map(({ value, hostile }) => ({
+        body: renderBody(value, hostile),
+        hostile: hostile.kind,
+      })),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(slotted, fc.array(goodCheckout, { minLength: 1, maxLength: 4 }), fc.nat())
+        .map(([{ value, hostile }, good, at]) => {
+          const items: unknown[] = [...good];
+          items.splice(at % (good.length + 1), 0, value);
+          return { body: renderBody(items, hostile), hostile: hostile.kind };
+        }),
+    },
+    {
+      weight: 1,
+      arbitrary: goodCheckout.map((checkout) => ({
+        body: renderBody(Array.from({ length: 1001 }, () => checkout)),
+        hostile: 'too-many' as const,
+      })),
+    },
+  );
+  return bodies.map(described);
+}

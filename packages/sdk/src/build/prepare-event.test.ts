@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
 import { validateEvent } from '../validate/validate-event.js';
-import { prepareEvent } from './prepare-event.js';
+import { MAX_EVENT_DEPTH, prepareEvent } from './prepare-event.js';
 import type { EventInput, PrepareOptions } from './prepare-event.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -236,6 +236,29 @@ describe('prepareEvent partner name', () => {
 });
 
 describe('prepareEvent issues', () => {
+  it('rejects a value nested 50,000 levels deep as an issue instead of overflowing the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) as unknown;
+    const event = { ...input(), custom_data: { contents: deep } } as unknown as EventInput;
+
+    const issues = issuesOf(() => prepare(event));
+
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.rule).toBe('max_depth');
+    expect(issues[0]?.path).toMatch(/^event\.custom_data\.contents(\[0\])+$/);
+    expect(issues[0]?.message).toBe(`is nested more than ${String(MAX_EVENT_DEPTH)} levels deep`);
+  });
+
+  it('accepts an extra field nested as deep as the limit allows', () => {
+    let nested: unknown = 'leaf';
+    // The event is level 0 and custom_data level 1: 31 more levels reach the limit exactly.
+    for (let level = 0; level < MAX_EVENT_DEPTH - 1; level++) nested = [nested];
+    const event = { ...input(), custom_data: { contents: nested } } as unknown as EventInput;
+
+    const issues = issuesOf(() => prepare(event));
+
+    expect(issues.map((found) => found.rule)).not.toContain('max_depth');
+  });
+
   it('reports unknown fields at every level instead of dropping them', () => {
     const event = {
       ...input(),

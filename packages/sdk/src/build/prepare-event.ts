@@ -99,6 +99,12 @@ const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
  */
 export function prepareEvent(input: EventInput, options: PrepareOptions = {}): WireEvent {
   if (!isPlainObject(input)) throw new ValidationError([issue(ROOT, 'type', 'must be an object')]);
+  const tooDeep = firstTooDeep(input);
+  if (tooDeep !== undefined) {
+    const message = `is nested more than ${String(MAX_EVENT_DEPTH)} levels deep`;
+    throw new ValidationError([issue(tooDeep, 'max_depth', message)]);
+  }
+
   const draft: Draft = { issues: [], failed: new Set(), now: options.now ?? Date.now() };
   const event = buildDraft(input, options, draft);
   const checked = validateEvent(event, { ...options, now: draft.now }, ROOT);
@@ -243,6 +249,35 @@ function formatMoneyField(target: PlainObject, key: string, path: string, draft:
   const broken = checkDecimal(value, path);
   if (broken) fail(draft, broken);
   else target[key] = formatDecimal(value, path);
+}
+
+/**
+ * How deeply a value may nest inside an event. Pinterest's deepest field
+ * (`custom_data.contents[].item_price`) is four levels down; 32 leaves room for any extra field
+ * while keeping the recursive copy and checks below, and JSON serialization later, far from the
+ * call-stack limit that a body nested thousands deep would otherwise hit.
+ */
+export const MAX_EVENT_DEPTH = 32;
+
+/** The path of the first value nested deeper than {@link MAX_EVENT_DEPTH}, found without recursion. */
+function firstTooDeep(input: PlainObject): string | undefined {
+  const pending: { value: unknown; path: string; depth: number }[] = [
+    { value: input, path: ROOT, depth: 0 },
+  ];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, path, depth } = next;
+    if (depth > MAX_EVENT_DEPTH) return path;
+    const children: [string, unknown][] = Array.isArray(value)
+      ? value.map((item: unknown, index) => [`${path}[${String(index)}]`, item])
+      : Object.entries(value as PlainObject).map(([key, field]) => [joinPath(path, key), field]);
+    for (const [childPath, child] of children) {
+      if (Array.isArray(child) || isPlainObject(child)) {
+        pending.push({ value: child, path: childPath, depth: depth + 1 });
+      }
+    }
+  }
+
+  return undefined;
 }
 
 /** A deep copy of JSON-like data, so the wire event never shares arrays with the input. */

@@ -5,6 +5,7 @@
  */
 /* global document, location, window -- the page runs in a browser */
 import { ApiError, RelayApi, saveKey, savedKey } from './api.js';
+import { renderAnswers } from './answers.js';
 import { Charts } from './charts.js';
 import { byId, fill, h } from './dom.js';
 import { clock } from './format.js';
@@ -20,6 +21,15 @@ import './style.css';
 const REFRESH_MS = 5000;
 const EQS_REFRESH_MS = 60_000;
 const WINDOWS = ['15m', '1h', '6h', '24h', '7d'];
+/** The dead-letter filters by consent and LDP rule: the API query, and its label. */
+const PRIVACY_FILTERS = [
+  ['', 'any consent or LDP rule'],
+  ['consent_action=drop', 'suppressed by consent'],
+  ['consent_action=opt_out', 'sent opted out'],
+  ['ldp=tenant_state', 'LDP: tenant state'],
+  ['ldp=tenant_all_us', 'LDP: all of the US'],
+  ['ldp=event', 'LDP: asked by the event'],
+];
 
 const body = document.body;
 const mode = body.dataset['mode'] === 'sandbox' ? 'sandbox' : 'live';
@@ -98,6 +108,8 @@ class Dashboard {
     /** @type {string[]} */
     this.shownDead = [];
     this.reasonFilter = '';
+    /** A `name=value` query of {@link PRIVACY_FILTERS}, or empty for any. */
+    this.privacyFilter = '';
     this.busy = false;
     this.again = false;
     this.lastEqs = 0;
@@ -132,6 +144,7 @@ class Dashboard {
           'Match quality',
           h('div', { class: 'quality' }, h('div', { id: 'coverage' }), h('div', { id: 'eqs' })),
         ),
+        section('answers-section', "Pinterest's answers", h('div', { id: 'answers' })),
         section('dead-section', 'Dead letters', this.#deadControls(), h('div', { id: 'dead' })),
         section(
           'lookup-section',
@@ -196,10 +209,20 @@ class Dashboard {
         void this.#refreshDead();
       }, 250);
     });
+    const privacy = h(
+      'select',
+      { id: 'dead-privacy', 'aria-label': 'Filter dead letters by consent or LDP rule' },
+      PRIVACY_FILTERS.map(([value, label]) => h('option', { value, text: label })),
+    );
+    privacy.addEventListener('change', () => {
+      this.privacyFilter = privacy.value;
+      void this.#refreshDead();
+    });
     return h(
       'div',
       { class: 'dead-controls' },
       filter,
+      privacy,
       h('span', { id: 'reasons', class: 'reasons' }),
       h('button', {
         id: 'replay',
@@ -257,6 +280,7 @@ class Dashboard {
       const summary = await this.api.get('summary', { window: this.window });
       renderFunnel(byId('funnel'), summary);
       renderCoverage(byId('coverage'), summary.coverage);
+      renderAnswers(byId('answers'), summary.answers);
       this.charts?.update(summary);
       await this.#refreshDead();
       await this.#showLookup();
@@ -275,7 +299,11 @@ class Dashboard {
   }
 
   async #refreshDead() {
-    const page = await this.api.get('dead-letters', { reason: this.reasonFilter, limit: 100 });
+    const page = await this.api.get('dead-letters', {
+      reason: this.reasonFilter,
+      limit: 100,
+      ...Object.fromEntries(new URLSearchParams(this.privacyFilter)),
+    });
     this.shownDead = page.rows.map((/** @type {{eventId: string}} */ row) => row.eventId);
     // A replayed or filtered-out letter can no longer be selected.
     for (const id of this.selected) if (!this.shownDead.includes(id)) this.selected.delete(id);

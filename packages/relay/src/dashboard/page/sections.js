@@ -244,6 +244,7 @@ export function renderEqs(panel, answer) {
  * @property {number} attempts
  * @property {string} reason
  * @property {number | null} status
+ * @property {{ consent: string, consentAction: string, ldpRule?: string }} [privacy]
  */
 
 /**
@@ -287,9 +288,15 @@ export function renderDeadLetters(panel, page, selection) {
                 selection.onToggleAll(/** @type {HTMLInputElement} */ (e.target).checked),
             }),
           ),
-          ['Event id', 'Order', 'Received', 'Calls', 'Status', "Pinterest's reason"].map((t) =>
-            h('th', { text: t }),
-          ),
+          [
+            'Event id',
+            'Order',
+            'Received',
+            'Calls',
+            'Status',
+            "Pinterest's reason",
+            'Consent / LDP',
+          ].map((t) => h('th', { text: t })),
         ),
       ),
       h(
@@ -319,6 +326,7 @@ export function renderDeadLetters(panel, page, selection) {
             h('td', { class: 'num', text: row.attempts }),
             h('td', { class: 'num', text: row.status ?? '–' }),
             h('td', { class: 'reason', text: row.reason }),
+            h('td', { class: 'privacy', text: privacyText(row.privacy) }),
           ),
         ),
       ),
@@ -374,5 +382,23 @@ function renderPath(path) {
       ),
     ),
     h('p', { class: 'muted', text: `Identifiers sent: ${ids || 'none recorded'}.` }),
+    path.privacy &&
+      h('p', {
+        class: 'muted privacy',
+        text: `Consent ${path.privacy.consent}, policy ${path.privacy.action}; LDP ${
+          path.privacy.ldp ?? 'not applied'
+        }.`,
+      }),
   );
+}
+
+/**
+ * The consent and LDP rules of a dead letter, short: `denied → drop · LDP tenant_state`.
+ *
+ * @param {{ consent: string, consentAction: string, ldpRule?: string } | undefined} privacy
+ */
+function privacyText(privacy) {
+  if (!privacy) return '–';
+  const ldp = privacy.ldpRule ? ` · LDP ${privacy.ldpRule}` : '';
+  return `${privacy.consent} → ${privacy.consentAction}${ldp}`;
 }
