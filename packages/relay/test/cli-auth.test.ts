@@ -296,6 +296,37 @@ describe('auth conversion-token', () => {
     expect(response.status).toBe(200);
   });
 
+  it('is what `send` uses when PINTEREST_ACCESS_TOKEN is not set', async () => {
+    await login();
+    await main(['auth', 'conversion-token'], captureIo({ env }));
+    const input = JSON.stringify([{ order_id: 'stored-1', value: 12, email: 'b@example.com' }]);
+    const io = captureIo({
+      env: { ...env, PINTEREST_AD_ACCOUNT_ID: DEFAULT_AD_ACCOUNT_ID },
+      stdin: input,
+    });
+
+    const code = await main(['send', '--checkout', '-', '--format', 'json'], io);
+
+    expect(code).toBe(0);
+    const calls = await fetch(`${sandbox.url}/__sandbox/calls`).then(
+      (response) => response.json() as Promise<{ calls: { status: number }[] }>,
+    );
+    expect(calls.calls.map((call) => call.status)).toEqual([200]);
+    expectNoToken(io.stdout() + io.stderr(), await readStored());
+  });
+
+  it('leaves `send` asking for a token when none is set or stored', async () => {
+    const io = captureIo({
+      env: { ...env, PINTEREST_AD_ACCOUNT_ID: DEFAULT_AD_ACCOUNT_ID },
+      stdin: JSON.stringify([{ order_id: 'none-1', value: 1, email: 'c@example.com' }]),
+    });
+
+    const code = await main(['send', '--checkout', '-', '--format', 'json'], io);
+
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('set PINTEREST_ACCESS_TOKEN or run `pinterest-capi auth login`');
+  });
+
   it('says to log in first when no OAuth token is stored', async () => {
     const io = captureIo({ env });
 

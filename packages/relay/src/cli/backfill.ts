@@ -31,7 +31,7 @@ export interface BackfillOptions {
   json: boolean;
   prepare: PrepareOptions;
   /** Built only when something is sent, so a dry run needs no token. */
-  client: () => ConversionsClient;
+  client: () => Promise<ConversionsClient>;
 }
 
 /** Row counts of the whole file, as the results file stands after the run. */
@@ -176,7 +176,7 @@ async function sendPlanned(
 
     const sendable = todo.filter((row) => row.action === 'send');
     if (sendable.length === 0) return;
-    const client = options.client();
+    const client = await options.client();
     for (const batch of chunkEvents(sendable, options.batchSize)) {
       if (interrupt.requested) return;
       await writer.beginBatch(batch.map(({ row }) => row));

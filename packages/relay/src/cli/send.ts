@@ -26,6 +26,7 @@ import type {
 import { runBackfill } from './backfill.js';
 import type { BackfillOptions } from './backfill.js';
 import { UTC_OFFSET } from './backfill-columns.js';
+import { resolveCredentials } from '../setup/credentials.js';
 import type { CommandIo } from './io.js';
 import { INPUT_FORMATS, readRecords } from './input.js';
 import type { InputFormat } from './input.js';
@@ -61,7 +62,8 @@ Backfill (a CSV export of past orders, sent as offline checkouts):
   --resend-unconfirmed    also send rows a killed run left unconfirmed
 
 Environment:
-  PINTEREST_ACCESS_TOKEN   conversion access token (or OAuth token with ads:write)
+  PINTEREST_ACCESS_TOKEN   conversion access token (or OAuth token with ads:write); without it,
+                           the token stored by "pinterest-capi auth" is used
   PINTEREST_AD_ACCOUNT_ID  ad account id, digits
   PINTEREST_API_BASE_URL   API base (default https://api.pinterest.com/v5; a sandbox's /v5)
 
@@ -276,10 +278,20 @@ export async function runSend(argv: string[], io: CommandIo): Promise<number> {
     : EXIT.failure;
 }
 
-function buildClient(args: SendArgs, io: CommandIo): ConversionsClient {
-  const accessToken = io.env['PINTEREST_ACCESS_TOKEN'];
-  if (!accessToken)
-    throw new UsageError('PINTEREST_ACCESS_TOKEN is not set (use --dry-run to send nothing)');
+/**
+ * A client with the first token found: `PINTEREST_ACCESS_TOKEN`, then the conversion token or the
+ * OAuth token stored by `pinterest-capi auth` (refreshed first when it is close to expiring).
+ */
+async function buildClient(args: SendArgs, io: CommandIo): Promise<ConversionsClient> {
+  const { send, problem } = await resolveCredentials(io.env);
+  if (!send) {
+    const why = problem ? ` (stored tokens set aside: ${problem})` : '';
+    throw new UsageError(
+      `no token: set PINTEREST_ACCESS_TOKEN or run \`pinterest-capi auth login\`${why} (use --dry-run to send nothing)`,
+    );
+  }
+
+  const accessToken = send.token;
   if (!args.adAccount)
     throw new UsageError('no ad account: set PINTEREST_AD_ACCOUNT_ID or pass --ad-account');
 
@@ -297,7 +309,7 @@ async function sendPrepared(
   args: SendArgs,
   io: CommandIo,
 ): Promise<SendResult> {
-  const client = buildClient(args, io);
+  const client = await buildClient(args, io);
   const total = prepared.events.length;
   const bar =
     io.err.isTTY === true && args.file !== '-' && total > 0 ? startBar(io, total) : undefined;
