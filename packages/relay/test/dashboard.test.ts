@@ -252,6 +252,7 @@ describe('the dashboard', () => {
     const deadRow = page.locator('tr[data-event-id="dash-dead"]');
     expect(await deadRow.locator('.reason').textContent()).not.toBe('');
     expect(await deadRow.locator('td').nth(5).textContent()).toBe('400');
+    expect(await deadRow.locator('.privacy').textContent()).toBe('unknown → send');
     await deadRow.locator('input[type="checkbox"]').check();
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-dead-letter.png'), fullPage: true });

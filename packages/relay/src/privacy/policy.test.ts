@@ -128,6 +128,15 @@ describe('applyPrivacy: Limited Data Processing', () => {
     expect(result.event.user_data.country).toEqual([sha256Hex('us')]);
   });
 
+  it('writes an LDP the event asked for in any case as LDP, keeping its other flags', () => {
+    const event = checkout({ opt_out_type: 'other, ldp', state: 'CA', country: 'US' });
+
+    const result = outcome(event, 'granted');
+
+    expect(result.event.custom_data?.opt_out_type).toBe('other,LDP');
+    expect(result.privacy.ldpRule).toBe('event');
+  });
+
   it('rejects an event that asks for LDP without a state, naming user_data.st', () => {
     const event = checkout({ opt_out_type: 'LDP', country: 'US' });
 

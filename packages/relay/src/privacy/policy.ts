@@ -113,7 +113,7 @@ export function applyPrivacy(
   if (typeof ldp === 'object') return ldp;
 
   let result: WireEvent = consentAction === 'opt_out' ? { ...event, opt_out: true } : event;
-  if (ldp === 'tenant_state' || ldp === 'tenant_all_us') result = withLdpFlag(result);
+  if (ldp !== undefined) result = withLdpFlag(result);
   return { event: result, privacy: { consent, consentAction, ldpRule: ldp } };
 }
 
@@ -159,10 +159,16 @@ export function asksForLdp(event: WireEvent): boolean {
   return types.split(',').some((type) => type.trim().toUpperCase() === 'LDP');
 }
 
+/**
+ * Sets `LDP` in `opt_out_type`, keeping other flags. Written in capitals whatever case the event
+ * asked in, since Pinterest processes only the value `LDP`.
+ */
 function withLdpFlag(event: WireEvent): WireEvent {
   const existing = event.custom_data?.opt_out_type;
-  const optOutType =
-    typeof existing === 'string' && existing.trim() !== '' ? `${existing},LDP` : 'LDP';
+  const others = (typeof existing === 'string' ? existing.split(',') : [])
+    .map((type) => type.trim())
+    .filter((type) => type !== '' && type.toUpperCase() !== 'LDP');
+  const optOutType = [...others, 'LDP'].join(',');
   return { ...event, custom_data: { ...event.custom_data, opt_out_type: optOutType } };
 }
 
