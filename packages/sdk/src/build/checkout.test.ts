@@ -257,6 +257,8 @@ describe('buildCheckoutEvent', () => {
 
   it('leaves opt_out alone when consent is granted or unknown', () => {
     expect(build(checkout({ consent: 'granted' })).opt_out).toBeUndefined();
+    expect(build(checkout({ consent: 'unknown' })).opt_out).toBeUndefined();
+    expect(build(checkout({ consent: 'unknown', opt_out: true })).opt_out).toBe(true);
     expect(build(checkout({ opt_out: true })).opt_out).toBe(true);
   });
 

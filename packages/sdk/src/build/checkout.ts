@@ -79,8 +79,11 @@ export interface CheckoutInput {
   opt_out_type?: Maybe<string>;
   /** ISO 639-1, e.g. `en`. */
   language?: Maybe<string>;
-  /** Advertising consent. `denied` sends `opt_out: true`; absent means unknown. */
-  consent?: Maybe<'granted' | 'denied'>;
+  /**
+   * Advertising consent. `denied` sends `opt_out: true`; `unknown` or absent leaves `opt_out` as
+   * given. (The relay reads this field itself and applies the tenant's consent policy instead.)
+   */
+  consent?: Maybe<'granted' | 'denied' | 'unknown'>;
 }
 
 /** Checkout fields mapped one to one onto `user_data`. */
@@ -333,8 +336,8 @@ function identifierMessage(has: (key: string) => boolean): string {
 function readOptOut(input: PlainObject, issues: ValidationIssue[]): unknown {
   const consent = present(input['consent']);
   if (consent === 'denied') return true;
-  if (consent !== undefined && consent !== 'granted') {
-    issues.push(issue('checkout.consent', 'enum', 'must be "granted" or "denied"'));
+  if (consent !== undefined && consent !== 'granted' && consent !== 'unknown') {
+    issues.push(issue('checkout.consent', 'enum', 'must be "granted", "denied" or "unknown"'));
   }
 
   return present(input['opt_out']);
