@@ -9,13 +9,10 @@
  */
 import type { Pool, QueryResultRow } from 'pg';
 
-import type { EventSource, EventState } from '../queue/store.js';
-import { privacyOf } from '../queue/stored-event.js';
-import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute, fieldCoverageOf } from './queries.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
   DashboardRange,
-  DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
   FieldCoverage,
@@ -25,6 +22,15 @@ import type {
   MinuteStats,
   UndeliveredCounts,
 } from './queries.js';
+import { deadLetterPageOf, minuteStatsOf, toLookupMatch, undeliveredOf } from './query-rows.js';
+import type {
+  DeadRow,
+  DeliveredRow,
+  LookupRow,
+  ReasonRow,
+  ReceivedRow,
+  UndeliveredRow,
+} from './query-rows.js';
 
 const ACCOUNTS = `ad_account_id = ANY($1::text[])`;
 
@@ -102,68 +108,6 @@ function dashboardSql(s: string) {
 
 type DashboardSql = ReturnType<typeof dashboardSql>;
 
-interface ReceivedRow {
-  account: string;
-  minute: number;
-  n: number;
-  email: number;
-  phone: number;
-  ip_ua: number;
-  click_id: number;
-  external_id: number;
-}
-
-interface DeliveredRow {
-  account: string;
-  minute: number;
-  bin: number;
-  n: number;
-  max_delay: number;
-}
-
-interface DeadRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  order_id: string | null;
-  event_time: number;
-  received_at: number;
-  attempts: number;
-  last_error: string | null;
-  last_status: number | null;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
-
-interface LookupRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  event_time: number;
-  source: string;
-  state: string;
-  attempts: number;
-  received_at: number;
-  next_attempt_at: number | null;
-  lease_expires_at: number | null;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status: number | null;
-  warning: string | null;
-  order_id: string | null;
-  value: string | null;
-  currency: string | null;
-  has_em: number;
-  has_ph: number;
-  has_ip_ua: number;
-  has_click_id: number;
-  has_external_id: number;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
-
 /**
  * {@link DashboardQueries} over a migrated PostgreSQL queue. The store hands one out from
  * `dashboardQueries()`, on its own pool, which reads bigint columns as numbers; it needs no
@@ -182,58 +126,15 @@ export class PostgresDashboardQueries implements DashboardQueries {
 
   async minuteStats(range: DashboardRange): Promise<MinuteStats[]> {
     const params = [range.adAccountIds, range.since, range.until];
-    const received = await this.#rows<ReceivedRow>(this.#sql.receivedPerMinute, params);
-    const delivered = await this.#rows<DeliveredRow>(this.#sql.deliveredPerMinute, params);
-    const minutes = new Map<string, MinuteStats>();
-    const at = (account: string, minute: number) => {
-      const key = `${account} ${minute}`;
-      const found = minutes.get(key) ?? emptyMinute(account, minute * MINUTE_MS);
-      minutes.set(key, found);
-      return found;
-    };
-
-    for (const row of received) {
-      const stats = at(row.account, row.minute);
-      stats.received = row.n;
-      stats.identifiers = {
-        email: row.email,
-        phone: row.phone,
-        ipAndUserAgent: row.ip_ua,
-        clickId: row.click_id,
-        externalId: row.external_id,
-      };
-    }
-
-    for (const row of delivered) {
-      const stats = at(row.account, row.minute);
-      stats.delivered += row.n;
-      stats.delayBins[row.bin] = (stats.delayBins[row.bin] ?? 0) + row.n;
-      stats.maxDelayMs = Math.max(stats.maxDelayMs ?? row.max_delay, row.max_delay);
-    }
-
-    return [...minutes.values()].sort((a, b) => a.minute - b.minute);
+    return minuteStatsOf(
+      await this.#rows<ReceivedRow>(this.#sql.receivedPerMinute, params),
+      await this.#rows<DeliveredRow>(this.#sql.deliveredPerMinute, params),
+    );
   }
 
   async undelivered(range: DashboardRange): Promise<UndeliveredCounts[]> {
-    const rows = await this.#rows<{ account: string; state: string; n: number }>(
-      this.#sql.undelivered,
-      [range.adAccountIds, range.since, range.until],
-    );
-    const counts = new Map(
-      range.adAccountIds.map((adAccountId) => [
-        adAccountId,
-        { adAccountId, queued: 0, retrying: 0, dead: 0 },
-      ]),
-    );
-    for (const { account, state, n } of rows) {
-      const row = counts.get(account);
-      if (!row) continue;
-      if (state === 'failed') row.retrying += n;
-      else if (state === 'dead') row.dead += n;
-      else row.queued += n;
-    }
-
-    return [...counts.values()];
+    const params = [range.adAccountIds, range.since, range.until];
+    return undeliveredOf(range, await this.#rows<UndeliveredRow>(this.#sql.undelivered, params));
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
@@ -245,14 +146,8 @@ export class PostgresDashboardQueries implements DashboardQueries {
     ];
     const count = await this.#rows<{ n: number }>(this.#sql.deadCount, matching);
     const rows = await this.#rows<DeadRow>(this.#sql.deadRows, [...matching, query.limit]);
-    const reasons = await this.#rows<{ reason: string | null; n: number }>(this.#sql.deadReasons, [
-      query.adAccountIds,
-    ]);
-    return {
-      total: count[0]?.n ?? 0,
-      rows: rows.map(toDeadLetter),
-      reasons: reasons.map(({ reason, n }) => ({ reason: reason ?? '', count: n })),
-    };
+    const reasons = await this.#rows<ReasonRow>(this.#sql.deadReasons, [query.adAccountIds]);
+    return deadLetterPageOf(count[0]?.n ?? 0, rows, reasons);
   }
 
   async lookup(query: LookupQuery): Promise<LookupMatch[]> {
@@ -276,56 +171,4 @@ export class PostgresDashboardQueries implements DashboardQueries {
     const { rows } = await this.#pool.query<R>({ text, values });
     return rows;
   }
-}
-
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    orderId: row.order_id,
-    eventTime: row.event_time,
-    receivedAt: row.received_at,
-    attempts: row.attempts,
-    reason: row.last_error ?? '',
-    status: row.last_status,
-    privacy: privacyOf(row),
-  };
-}
-
-function toLookupMatch(row: LookupRow): LookupMatch {
-  const state = row.state as EventState;
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    eventTime: row.event_time,
-    source: row.source as EventSource,
-    state,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-    nextAttemptAt: nextAttemptOf(state, row),
-    deliveredAt: row.delivered_at ?? undefined,
-    lastError: row.last_error ?? undefined,
-    lastStatus: row.last_status ?? undefined,
-    warning: row.warning ?? undefined,
-    orderId: row.order_id,
-    value: row.value,
-    currency: row.currency,
-    identifiers: {
-      email: row.has_em === 1,
-      phone: row.has_ph === 1,
-      ipAndUserAgent: row.has_ip_ua === 1,
-      clickId: row.has_click_id === 1,
-      externalId: row.has_external_id === 1,
-    },
-    privacy: privacyOf(row),
-  };
-}
-
-/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
-function nextAttemptOf(state: EventState, row: LookupRow): number | undefined {
-  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
-  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
-  return undefined;
 }

@@ -9,13 +9,10 @@
  */
 import type Database from 'better-sqlite3';
 
-import type { EventSource, EventState } from '../queue/store.js';
-import { privacyOf } from '../queue/stored-event.js';
-import { DELAY_BOUNDS_SECONDS, MINUTE_MS, emptyMinute, fieldCoverageOf } from './queries.js';
+import { DELAY_BOUNDS_SECONDS, MINUTE_MS, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
   DashboardRange,
-  DeadLetter,
   DeadLetterPage,
   DeadLetterQuery,
   FieldCoverage,
@@ -25,6 +22,15 @@ import type {
   MinuteStats,
   UndeliveredCounts,
 } from './queries.js';
+import { deadLetterPageOf, minuteStatsOf, toLookupMatch, undeliveredOf } from './query-rows.js';
+import type {
+  DeadRow,
+  DeliveredRow,
+  LookupRow,
+  ReasonRow,
+  ReceivedRow,
+  UndeliveredRow,
+} from './query-rows.js';
 
 const ACCOUNTS = `ad_account_id IN (SELECT value FROM json_each(@accounts))`;
 
@@ -106,77 +112,15 @@ interface DeadParams {
   ldpRule: string | null;
 }
 
-interface ReceivedRow {
-  account: string;
-  minute: number;
-  n: number;
-  email: number;
-  phone: number;
-  ip_ua: number;
-  click_id: number;
-  external_id: number;
-}
-
-interface DeliveredRow {
-  account: string;
-  minute: number;
-  bin: number;
-  n: number;
-  max_delay: number;
-}
-
-interface DeadRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  order_id: string | null;
-  event_time: number;
-  received_at: number;
-  attempts: number;
-  last_error: string | null;
-  last_status: number | null;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
-
-interface LookupRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  event_time: number;
-  source: string;
-  state: string;
-  attempts: number;
-  received_at: number;
-  next_attempt_at: number | null;
-  lease_expires_at: number | null;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status: number | null;
-  warning: string | null;
-  order_id: string | null;
-  value: string | number | null;
-  currency: string | null;
-  has_em: number;
-  has_ph: number;
-  has_ip_ua: number;
-  has_click_id: number;
-  has_external_id: number;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
-
 type Statement<P extends object, R> = Database.Statement<[P], R>;
 
 interface Statements {
   receivedPerMinute: Statement<RangeParams, ReceivedRow>;
   deliveredPerMinute: Statement<RangeParams, DeliveredRow>;
-  undelivered: Statement<RangeParams, { account: string; state: string; n: number }>;
+  undelivered: Statement<RangeParams, UndeliveredRow>;
   deadRows: Statement<DeadParams & { limit: number }, DeadRow>;
   deadCount: Statement<DeadParams, { n: number }>;
-  deadReasons: Statement<{ accounts: string }, { reason: string | null; n: number }>;
+  deadReasons: Statement<{ accounts: string }, ReasonRow>;
   lookup: Statement<{ accounts: string; text: string; limit: number }, LookupRow>;
   fieldCoverage: Statement<RangeParams, FieldCoverageRow>;
 }
@@ -204,55 +148,15 @@ export class SqliteDashboardQueries implements DashboardQueries {
   minuteStats(range: DashboardRange): Promise<MinuteStats[]> {
     return run(() => {
       const params = rangeParams(range);
-      const minutes = new Map<string, MinuteStats>();
-      const at = (account: string, minute: number) => {
-        const key = `${account} ${minute}`;
-        const found = minutes.get(key) ?? emptyMinute(account, minute * MINUTE_MS);
-        minutes.set(key, found);
-        return found;
-      };
-
-      for (const row of this.#sql.receivedPerMinute.all(params)) {
-        const stats = at(row.account, row.minute);
-        stats.received = row.n;
-        stats.identifiers = {
-          email: row.email,
-          phone: row.phone,
-          ipAndUserAgent: row.ip_ua,
-          clickId: row.click_id,
-          externalId: row.external_id,
-        };
-      }
-
-      for (const row of this.#sql.deliveredPerMinute.all(params)) {
-        const stats = at(row.account, row.minute);
-        stats.delivered += row.n;
-        stats.delayBins[row.bin] = (stats.delayBins[row.bin] ?? 0) + row.n;
-        stats.maxDelayMs = Math.max(stats.maxDelayMs ?? row.max_delay, row.max_delay);
-      }
-
-      return [...minutes.values()].sort((a, b) => a.minute - b.minute);
+      return minuteStatsOf(
+        this.#sql.receivedPerMinute.all(params),
+        this.#sql.deliveredPerMinute.all(params),
+      );
     });
   }
 
   undelivered(range: DashboardRange): Promise<UndeliveredCounts[]> {
-    return run(() => {
-      const counts = new Map(
-        range.adAccountIds.map((adAccountId) => [
-          adAccountId,
-          { adAccountId, queued: 0, retrying: 0, dead: 0 },
-        ]),
-      );
-      for (const { account, state, n } of this.#sql.undelivered.all(rangeParams(range))) {
-        const row = counts.get(account);
-        if (!row) continue;
-        if (state === 'failed') row.retrying += n;
-        else if (state === 'dead') row.dead += n;
-        else row.queued += n;
-      }
-
-      return [...counts.values()];
-    });
+    return run(() => undeliveredOf(range, this.#sql.undelivered.all(rangeParams(range))));
   }
 
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
@@ -264,13 +168,11 @@ export class SqliteDashboardQueries implements DashboardQueries {
         consentAction: query.consentAction ?? null,
         ldpRule: query.ldpRule ?? null,
       };
-      return {
-        total: this.#sql.deadCount.get(params)?.n ?? 0,
-        rows: this.#sql.deadRows.all({ ...params, limit: query.limit }).map(toDeadLetter),
-        reasons: this.#sql.deadReasons
-          .all({ accounts })
-          .map(({ reason, n }) => ({ reason: reason ?? '', count: n })),
-      };
+      return deadLetterPageOf(
+        this.#sql.deadCount.get(params)?.n ?? 0,
+        this.#sql.deadRows.all({ ...params, limit: query.limit }),
+        this.#sql.deadReasons.all({ accounts }),
+      );
     });
   }
 
@@ -292,58 +194,6 @@ export class SqliteDashboardQueries implements DashboardQueries {
 
 function rangeParams(range: DashboardRange): RangeParams {
   return { accounts: JSON.stringify(range.adAccountIds), since: range.since, until: range.until };
-}
-
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    orderId: row.order_id,
-    eventTime: row.event_time,
-    receivedAt: row.received_at,
-    attempts: row.attempts,
-    reason: row.last_error ?? '',
-    status: row.last_status,
-    privacy: privacyOf(row),
-  };
-}
-
-function toLookupMatch(row: LookupRow): LookupMatch {
-  const state = row.state as EventState;
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    eventTime: row.event_time,
-    source: row.source as EventSource,
-    state,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-    nextAttemptAt: nextAttemptOf(state, row),
-    deliveredAt: row.delivered_at ?? undefined,
-    lastError: row.last_error ?? undefined,
-    lastStatus: row.last_status ?? undefined,
-    warning: row.warning ?? undefined,
-    orderId: row.order_id,
-    value: row.value === null ? null : String(row.value),
-    currency: row.currency,
-    identifiers: {
-      email: row.has_em === 1,
-      phone: row.has_ph === 1,
-      ipAndUserAgent: row.has_ip_ua === 1,
-      clickId: row.has_click_id === 1,
-      externalId: row.has_external_id === 1,
-    },
-    privacy: privacyOf(row),
-  };
-}
-
-/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
-function nextAttemptOf(state: EventState, row: LookupRow): number | undefined {
-  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
-  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
-  return undefined;
 }
 
 /** The store's convention: a synchronous call as a promise, a throw as a rejection. */

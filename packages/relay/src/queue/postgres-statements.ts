@@ -8,27 +8,6 @@
  * a list, so one statement with a fixed text handles any batch size and can stay prepared.
  */
 
-/** A row as `get`, `findByEventId` and `EventRecord` need it. */
-export interface PgRecordRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  event_time: number;
-  source: string;
-  state: string;
-  attempts: number;
-  received_at: number;
-  next_attempt_at: number | null;
-  lease_expires_at: number | null;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status: number | null;
-  warning: string | null;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
-
 /** A row as a claim hands it out. */
 export interface PgClaimRow {
   id: number;

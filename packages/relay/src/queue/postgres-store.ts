@@ -22,7 +22,7 @@ import {
 } from './postgres-migrations.js';
 import type { PostgresMigration } from './postgres-migrations.js';
 import { postgresStatements } from './postgres-statements.js';
-import type { PgClaimRow, PgRecordRow, PostgresStatements } from './postgres-statements.js';
+import type { PgClaimRow, PostgresStatements } from './postgres-statements.js';
 import { checkErasure } from './erasure.js';
 import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
 import type {
@@ -32,7 +32,6 @@ import type {
   ClaimedEvent,
   EnqueueResult,
   EventRecord,
-  EventSource,
   EventState,
   EventStore,
   NewEvent,
@@ -43,10 +42,11 @@ import type {
 import {
   assertHashedOnly,
   joinEvent,
-  privacyOf,
   splitEvent,
   storedEventFacts,
+  toEventRecord,
 } from './stored-event.js';
+import type { EventRecordRow } from './stored-event.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -270,7 +270,7 @@ export class PostgresStore implements EventStore, DashboardSource {
   }
 
   async get(adAccountId: string, eventId: string): Promise<EventRecord | undefined> {
-    const { rows } = await this.#query<PgRecordRow>({
+    const { rows } = await this.#query<EventRecordRow>({
       text: this.#sql.get,
       values: [adAccountId, eventId],
     });
@@ -278,7 +278,7 @@ export class PostgresStore implements EventStore, DashboardSource {
   }
 
   async findByEventId(eventId: string): Promise<EventRecord[]> {
-    const { rows } = await this.#query<PgRecordRow>({
+    const { rows } = await this.#query<EventRecordRow>({
       text: this.#sql.findByEventId,
       values: [eventId],
     });
@@ -497,28 +497,5 @@ function toClaimedEvent(row: PgClaimRow): ClaimedEvent {
     }),
     attempts: row.attempts,
     receivedAt: row.received_at,
-  };
-}
-
-function toEventRecord(row: PgRecordRow): EventRecord {
-  const state = row.state as EventState;
-  let nextAttemptAt: number | undefined;
-  if (state === 'pending' || state === 'failed') nextAttemptAt = row.next_attempt_at ?? undefined;
-  if (state === 'in_flight') nextAttemptAt = row.lease_expires_at ?? undefined;
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    eventTime: row.event_time,
-    source: row.source as EventSource,
-    state,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-    nextAttemptAt,
-    deliveredAt: row.delivered_at ?? undefined,
-    lastError: row.last_error ?? undefined,
-    lastStatus: row.last_status ?? undefined,
-    warning: row.warning ?? undefined,
-    privacy: privacyOf(row),
   };
 }

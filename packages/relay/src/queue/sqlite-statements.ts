@@ -6,26 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 
-/** A row as `get`, `findByEventId` and `EventRecord` need it. */
-export interface RecordRow {
-  ad_account_id: string;
-  event_id: string;
-  event_name: string;
-  event_time: number;
-  source: string;
-  state: string;
-  attempts: number;
-  received_at: number;
-  next_attempt_at: number | null;
-  lease_expires_at: number | null;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_status: number | null;
-  warning: string | null;
-  consent: string | null;
-  consent_action: string | null;
-  ldp_rule: string | null;
-}
+import type { EventRecordRow as RecordRow } from './stored-event.js';
 
 /** A row as a claim hands it out. */
 export interface ClaimRow {

@@ -15,7 +15,7 @@ import { openSqliteConnection } from './sqlite-connection.js';
 import type { CheckpointCadence, SqliteStoreOptions } from './sqlite-connection.js';
 import { runSqliteMigrations } from './sqlite-migrations.js';
 import { prepareStatements } from './sqlite-statements.js';
-import type { ClaimRow, RecordRow, SqliteStatements } from './sqlite-statements.js';
+import type { ClaimRow, SqliteStatements } from './sqlite-statements.js';
 import { checkErasure } from './erasure.js';
 import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
 import type {
@@ -25,7 +25,6 @@ import type {
   ClaimedEvent,
   EnqueueResult,
   EventRecord,
-  EventSource,
   EventState,
   EventStore,
   NewEvent,
@@ -36,9 +35,9 @@ import type {
 import {
   assertHashedOnly,
   joinEvent,
-  privacyOf,
   splitEvent,
   storedEventFacts,
+  toEventRecord,
 } from './stored-event.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
@@ -382,31 +381,4 @@ function toClaimedEvent(row: ClaimRow): ClaimedEvent {
     attempts: row.attempts,
     receivedAt: row.received_at,
   };
-}
-
-function toEventRecord(row: RecordRow): EventRecord {
-  const state = row.state as EventState;
-  return {
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    eventName: row.event_name,
-    eventTime: row.event_time,
-    source: row.source as EventSource,
-    state,
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-    nextAttemptAt: nextAttemptOf(state, row),
-    deliveredAt: row.delivered_at ?? undefined,
-    lastError: row.last_error ?? undefined,
-    lastStatus: row.last_status ?? undefined,
-    warning: row.warning ?? undefined,
-    privacy: privacyOf(row),
-  };
-}
-
-/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
-function nextAttemptOf(state: EventState, row: RecordRow): number | undefined {
-  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
-  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
-  return undefined;
 }

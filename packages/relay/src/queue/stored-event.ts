@@ -6,7 +6,16 @@
  */
 import type { WireEvent, WireUserData } from '@pinterest-capi/sdk';
 
-import type { ConsentAction, ConsentValue, EventPrivacy, LdpRule, NewEvent } from './store.js';
+import type {
+  ConsentAction,
+  ConsentValue,
+  EventPrivacy,
+  EventRecord,
+  EventSource,
+  EventState,
+  LdpRule,
+  NewEvent,
+} from './store.js';
 
 /** A wire event split for storage. */
 export interface StoredEventParts {
@@ -121,4 +130,53 @@ export function privacyOf(row: {
     consentAction: row.consent_action as ConsentAction,
     ldpRule: (row.ldp_rule ?? undefined) as LdpRule | undefined,
   };
+}
+
+/** An event's row as both stores read it for `get`, `findByEventId` and the dashboard's lookup. */
+export interface EventRecordRow {
+  ad_account_id: string;
+  event_id: string;
+  event_name: string;
+  event_time: number;
+  source: string;
+  state: string;
+  attempts: number;
+  received_at: number;
+  next_attempt_at: number | null;
+  lease_expires_at: number | null;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  warning: string | null;
+  consent: string | null;
+  consent_action: string | null;
+  ldp_rule: string | null;
+}
+
+/** The record `GET /v1/events/{event_id}` describes, from its row. */
+export function toEventRecord(row: EventRecordRow): EventRecord {
+  const state = row.state as EventState;
+  return {
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    eventName: row.event_name,
+    eventTime: row.event_time,
+    source: row.source as EventSource,
+    state,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+    nextAttemptAt: nextAttemptOf(state, row),
+    deliveredAt: row.delivered_at ?? undefined,
+    lastError: row.last_error ?? undefined,
+    lastStatus: row.last_status ?? undefined,
+    warning: row.warning ?? undefined,
+    privacy: privacyOf(row),
+  };
+}
+
+/** When the next attempt may start: the due time, or for an event in flight, its lease end. */
+function nextAttemptOf(state: EventState, row: EventRecordRow): number | undefined {
+  if (state === 'pending' || state === 'failed') return row.next_attempt_at ?? undefined;
+  if (state === 'in_flight') return row.lease_expires_at ?? undefined;
+  return undefined;
 }
