@@ -329,6 +329,9 @@ describe('DeliveryWorker per-event answers', () => {
         expect.objectContaining({ eventId: 'too-old', reason: dead.lastError }),
       ]);
       expect(seen.batch[0]).toMatchObject({ events: 5, processed: 4, failed: 1, status: 422 });
+      // Both outcomes name the call that decided them, as the batch report (and log line) does.
+      expect(dead.lastBatchId).toBe(seen.batch[0]?.batchId);
+      expect((await stateOf('order-0')).lastBatchId).toBe(seen.batch[0]?.batchId);
       const delivered = seen.delivered.flatMap((report) => report.events);
       expect(delivered.map((event) => event.eventId).sort()).toEqual([
         'order-0',
@@ -423,6 +426,7 @@ describe('DeliveryWorker retries', () => {
     await untilDelivered(3);
 
     expect((await stateOf('order-0')).attempts).toBe(3);
+    expect((await stateOf('order-0')).lastBatchId).toBe(seen.batch[2]?.batchId);
     expect(seen.retry).toHaveLength(2);
     expect(seen.retry[0]).toMatchObject({
       events: 3,

@@ -292,6 +292,37 @@ function describeSettle(ctx: Ctx): void {
       expect(await ctx.store.claim(claimOptions({ now: T0 + 10 * LEASE_MS }))).toEqual([]);
     });
 
+    it('records the call that last settled an event, and keeps it when a settlement names none', async () => {
+      await ctx.store.enqueue([newEvent('e-1'), newEvent('e-2')]);
+      const [first, second] = await ctx.store.claim(claimOptions());
+      if (first === undefined || second === undefined) throw new Error('expected two events');
+
+      await ctx.store.settle([
+        {
+          id: first.id,
+          state: 'failed',
+          at: T0,
+          nextAttemptAt: T0 + 1,
+          error: 'HTTP 503',
+          batchId: 'r-1',
+        },
+        { id: second.id, state: 'dead', at: T0, error: 'bad value', batchId: 'r-1' },
+      ]);
+      const [again] = await ctx.store.claim(claimOptions({ now: T0 + 10 }));
+      if (again === undefined) throw new Error('expected the failed event again');
+      const afterRetry = await ctx.store.get(ACCOUNT, 'e-1');
+      await ctx.store.settle([{ id: again.id, state: 'delivered', at: T0 + 20, batchId: 'r-2' }]);
+      const delivered = await ctx.store.get(ACCOUNT, 'e-1');
+      await ctx.store.replay({ eventIds: ['e-2'] }, T0 + 30);
+      const [replayed] = await ctx.store.claim(claimOptions({ now: T0 + 40 }));
+      if (replayed === undefined) throw new Error('expected the replayed event');
+      await ctx.store.settle([{ id: replayed.id, state: 'delivered', at: T0 + 50 }]);
+
+      expect(afterRetry?.lastBatchId).toBe('r-1');
+      expect(delivered?.lastBatchId).toBe('r-2');
+      expect((await ctx.store.get(ACCOUNT, 'e-2'))?.lastBatchId).toBe('r-1');
+    });
+
     it('retries a failed event when due, still with its IP and user agent', async () => {
       await ctx.store.enqueue([newEvent('e-1')]);
       const claimed = await claimOne(ctx);

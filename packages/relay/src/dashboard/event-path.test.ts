@@ -49,6 +49,25 @@ describe('describePath', () => {
     ]);
   });
 
+  it('names the batch of the call that settled the event, as the delivery logs name it', () => {
+    const delivered = describePath(
+      match({
+        state: 'delivered',
+        attempts: 2,
+        deliveredAt: T0 + 4500,
+        lastBatchId: 'relay-1a2b-7',
+      }),
+    );
+    const retrying = describePath(
+      match({ state: 'failed', attempts: 1, lastError: 'HTTP 503', lastBatchId: 'relay-1a2b-3' }),
+    );
+
+    expect(delivered.steps.at(-1)?.text).toBe(
+      'Processed by Pinterest after 2 call(s), the last in batch relay-1a2b-7',
+    );
+    expect(retrying.steps.at(-1)?.text).toContain('the last call (batch relay-1a2b-3) failed');
+  });
+
   it('shows the earlier failures of an event delivered on a retry', () => {
     const path = describePath(
       match({

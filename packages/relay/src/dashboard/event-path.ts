@@ -108,7 +108,9 @@ function earlierStep(match: LookupMatch): PathStep[] {
 }
 
 function outcomeStep(match: LookupMatch, delayMs: number | undefined): PathStep {
-  const calls = `after ${match.attempts} call(s)`;
+  // The last call is named as the delivery log lines name it (`batchId`), to find it there.
+  const last = match.lastBatchId === undefined ? '' : `, the last in batch ${match.lastBatchId}`;
+  const calls = `after ${match.attempts} call(s)${last}`;
   switch (match.state) {
     case 'delivered': {
       const late = delayMs !== undefined && delayMs >= 3_600_000 ? ' (over an hour: offline)' : '';
@@ -126,7 +128,7 @@ function outcomeStep(match: LookupMatch, delayMs: number | undefined): PathStep 
       return {
         kind: 'retrying',
         at: match.nextAttemptAt ?? null,
-        text: `Retrying: the last call failed (${withStatus(match)}); next try at this time`,
+        text: `Retrying: the last call${inBatch(match)} failed (${withStatus(match)}); next try at this time`,
       };
     case 'in_flight':
       return { kind: 'sending', at: null, text: 'Being sent to Pinterest now' };
@@ -138,4 +140,8 @@ function outcomeStep(match: LookupMatch, delayMs: number | undefined): PathStep 
 function withStatus(match: LookupMatch): string {
   const reason = match.lastError ?? 'unknown reason';
   return match.lastStatus === undefined ? reason : `HTTP ${match.lastStatus}, ${reason}`;
+}
+
+function inBatch(match: LookupMatch): string {
+  return match.lastBatchId === undefined ? '' : ` (batch ${match.lastBatchId})`;
 }

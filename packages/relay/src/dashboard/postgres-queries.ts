@@ -9,6 +9,7 @@
  */
 import type { Pool, QueryResultRow } from 'pg';
 
+import { EVENT_RECORD_COLUMNS } from '../queue/stored-event.js';
 import { DELAY_BOUNDS_SECONDS, MINUTE_MS, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
@@ -47,11 +48,10 @@ const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
   AND ($4::text IS NULL OR ldp_rule = $4::text)`;
 
 // The payload is stored as text; only the few matched rows are parsed for value and currency.
-const LOOKUP_COLUMNS = `id, ad_account_id, event_id, event_name, event_time, source, state,
-  attempts, received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status,
-  warning, order_id, payload::json #>> '{custom_data,value}' AS value,
+const LOOKUP_COLUMNS = `id, ${EVENT_RECORD_COLUMNS},
+  order_id, payload::json #>> '{custom_data,value}' AS value,
   payload::json #>> '{custom_data,currency}' AS currency,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id, consent, consent_action, ldp_rule`;
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
 
 // A minute is a bigint time divided by an integer literal: integer division, which for epoch
 // times (never negative) is floor(t / 60000), the SQLite store's minute.

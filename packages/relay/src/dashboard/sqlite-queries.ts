@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 
+import { EVENT_RECORD_COLUMNS } from '../queue/stored-event.js';
 import { DELAY_BOUNDS_SECONDS, MINUTE_MS, fieldCoverageOf } from './queries.js';
 import type {
   DashboardQueries,
@@ -44,11 +45,10 @@ const DEAD_MATCHING = `state = 'dead' AND ${ACCOUNTS}
   AND (@consentAction IS NULL OR consent_action = @consentAction)
   AND (@ldpRule IS NULL OR ldp_rule = @ldpRule)`;
 
-const LOOKUP_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
-  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
+const LOOKUP_COLUMNS = `${EVENT_RECORD_COLUMNS},
   order_id, json_extract(payload, '$.custom_data.value') AS value,
   json_extract(payload, '$.custom_data.currency') AS currency,
-  has_em, has_ph, has_ip_ua, has_click_id, has_external_id, consent, consent_action, ldp_rule`;
+  has_em, has_ph, has_ip_ua, has_click_id, has_external_id`;
 
 // Minutes are computed from the integer columns and an integer literal, so `/` divides as
 // integers (a bound JS number would arrive as REAL and make it a float division).

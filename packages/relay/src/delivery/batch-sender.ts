@@ -139,7 +139,11 @@ export class BatchSender {
     this.#emitBatch(lane, call);
     if (call.answered.events.length > 0) await this.#settleAnswered(lane, call);
     if (call.notSent !== undefined) {
-      await this.#handleFailure(lane, call.notSent, { ...context, slotHeld: false });
+      await this.#handleFailure(lane, call.notSent, {
+        ...context,
+        slotHeld: false,
+        batchId: call.batchId,
+      });
     }
   }
 
@@ -202,6 +206,10 @@ export class BatchSender {
   async #settleAnswered(lane: AccountLane, call: CallResult): Promise<void> {
     const { events, answers } = call.answered;
     const plan = planAnswered(events, answers, { now: this.#options.now(), status: call.status });
+    plan.settlements = plan.settlements.map((settlement) => ({
+      ...settlement,
+      batchId: call.batchId,
+    }));
     this.#hooks.onAnswered(lane, call.startedAt);
     for (const settlement of plan.settlements) this.#unsettled.set(settlement.id, settlement);
     if (!(await this.#settle(lane, plan.settlements))) return;
@@ -222,7 +230,7 @@ export class BatchSender {
   async #handleFailure(
     lane: AccountLane,
     notSent: { events: ClaimedEvent[]; error: unknown },
-    context: SendContext,
+    context: SendContext & { batchId: string },
   ): Promise<void> {
     const failure = classifyFailure(notSent.error);
     switch (failure.kind) {
@@ -237,7 +245,7 @@ export class BatchSender {
         await this.#bisect(lane, notSent.events, failure, context);
         return;
       case 'retry':
-        await this.#retry(lane, notSent.events, failure);
+        await this.#retry(lane, notSent.events, failure, context.batchId);
     }
   }
 
@@ -250,7 +258,7 @@ export class BatchSender {
     lane: AccountLane,
     events: ClaimedEvent[],
     failure: FailureKind & { kind: 'bad_request' },
-    context: SendContext,
+    context: SendContext & { batchId: string },
   ): Promise<void> {
     const [only] = events;
     if (events.length === 1 && only !== undefined) {
@@ -261,6 +269,7 @@ export class BatchSender {
         at: this.#options.now(),
         error: dead.reason,
         status: dead.status,
+        batchId: context.batchId,
       };
       if (await this.#settle(lane, [settlement])) this.#emitDead(lane, [dead]);
       return;
@@ -275,6 +284,7 @@ export class BatchSender {
     lane: AccountLane,
     events: ClaimedEvent[],
     failure: FailureKind & { kind: 'retry' },
+    batchId: string,
   ): Promise<void> {
     const { retryBaseMs, retryMaxMs, random, retryBudgetMs, maxEventAgeSeconds } = this.#options;
     const attempt = Math.max(...events.map((event) => event.attempts));
@@ -290,7 +300,8 @@ export class BatchSender {
     const plan = planRetry(events, { now, delayMs, error, status, ...limits });
     // A 429 is about the account's budget, not these events: every call of the account waits.
     if (failure.reason === 'rate_limited') this.#hooks.onHold(lane, plan.nextAttemptAt);
-    if (!(await this.#settle(lane, plan.settlements))) return;
+    const settlements = plan.settlements.map((settlement) => ({ ...settlement, batchId }));
+    if (!(await this.#settle(lane, settlements))) return;
     if (plan.retried.length > 0) {
       this.#hooks.emit('retry', {
         adAccountId: lane.adAccountId,

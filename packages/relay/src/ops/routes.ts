@@ -95,6 +95,8 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
     source: record.source,
     received_at: iso(record.receivedAt),
     attempts: record.attempts,
+    // The call that last settled it, as the delivery log lines name it (`batchId`).
+    ...(record.lastBatchId === undefined ? {} : { last_batch_id: record.lastBatchId }),
     ...privacyView(record),
   };
 

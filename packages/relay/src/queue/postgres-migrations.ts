@@ -150,6 +150,9 @@ CREATE TABLE ${s}.erasures (
 );
 `;
 
+/** Migration 5, the same `last_batch_id` column as the SQLite store's migration 5. */
+const LAST_BATCH = (s: string) => `ALTER TABLE ${s}.events ADD COLUMN last_batch_id text;`;
+
 /** Every migration, oldest first. `version` equals position + 1. */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
@@ -171,6 +174,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     version: 4,
     description: 'the consent and LDP rules applied to each event, and an audit table of erasures',
     sql: PRIVACY,
+  },
+  {
+    version: 5,
+    description: 'the call that last settled each event, for its path on the dashboard',
+    sql: LAST_BATCH,
   },
 ];
 

@@ -8,6 +8,8 @@
  * a list, so one statement with a fixed text handles any batch size and can stay prepared.
  */
 
+import { EVENT_RECORD_COLUMNS } from './stored-event.js';
+
 /** A row as a claim hands it out. */
 export interface PgClaimRow {
   id: number;
@@ -38,9 +40,7 @@ export interface PostgresStatements {
   erase: string;
 }
 
-const RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
-  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
-  consent, consent_action, ldp_rule`;
+const RECORD_COLUMNS = EVENT_RECORD_COLUMNS;
 
 // Repeats the WHERE of the partial index `events_due` word for word, so the planner can use it.
 const UNDELIVERED = `state IN ('pending', 'in_flight', 'failed')`;
@@ -128,23 +128,27 @@ function settleSql(events: string): string {
 WITH delivered AS (
   UPDATE ${events} AS e
   SET state = 'delivered', delivered_at = s.at, warning = s.warning,
+      last_batch_id = coalesce(s.batch_id, e.last_batch_id),
       client_ip_address = NULL, client_user_agent = NULL,
       next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
-  FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS s(id, at, warning)
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS s(id, at, warning, batch_id)
   WHERE e.id = s.id AND e.state <> 'delivered'
 ), failed AS (
   UPDATE ${events} AS e
   SET state = 'failed', next_attempt_at = s.next_attempt_at, last_error = s.error,
-      last_status = s.status, lease_owner = NULL, lease_expires_at = NULL
-  FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::integer[])
-    AS s(id, next_attempt_at, error, status)
+      last_status = s.status, last_batch_id = coalesce(s.batch_id, e.last_batch_id),
+      lease_owner = NULL, lease_expires_at = NULL
+  FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::integer[], $9::text[])
+    AS s(id, next_attempt_at, error, status, batch_id)
   WHERE e.id = s.id AND e.state = 'in_flight'
 ), dead AS (
   UPDATE ${events} AS e
   SET state = 'dead', last_error = s.error, last_status = s.status,
+      last_batch_id = coalesce(s.batch_id, e.last_batch_id),
       client_ip_address = NULL, client_user_agent = NULL,
       next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
-  FROM unnest($8::bigint[], $9::text[], $10::integer[]) AS s(id, error, status)
+  FROM unnest($10::bigint[], $11::text[], $12::integer[], $13::text[])
+    AS s(id, error, status, batch_id)
   WHERE e.id = s.id AND e.state NOT IN ('delivered', 'dead')
 )
 SELECT 1`;

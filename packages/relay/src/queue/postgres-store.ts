@@ -452,7 +452,7 @@ function insertColumns(events: readonly NewEvent[]): unknown[][] {
 /** Which outcome wins when one call settles an id twice: the one that is final soonest. */
 const PRECEDENCE = { delivered: 3, dead: 2, failed: 1 } as const;
 
-/** The settle statement's ten arrays: delivered (3), failed (4) and dead (3) columns. */
+/** The settle statement's thirteen arrays: delivered (4), failed (5) and dead (4) columns. */
 function settleColumns(settlements: readonly Settlement[]): unknown[][] {
   const byId = new Map<number, Settlement>();
   for (const settlement of settlements) {
@@ -462,15 +462,17 @@ function settleColumns(settlements: readonly Settlement[]): unknown[][] {
     }
   }
 
-  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
   const push = (offset: number, values: unknown[]) => {
     values.forEach((value, i) => columns[offset + i]?.push(value));
   };
 
   for (const s of byId.values()) {
-    if (s.state === 'delivered') push(0, [s.id, s.at, s.warning ?? null]);
-    else if (s.state === 'failed') push(3, [s.id, s.nextAttemptAt, s.error, s.status ?? null]);
-    else push(7, [s.id, s.error, s.status ?? null]);
+    const batchId = s.batchId ?? null;
+    if (s.state === 'delivered') push(0, [s.id, s.at, s.warning ?? null, batchId]);
+    else if (s.state === 'failed') {
+      push(4, [s.id, s.nextAttemptAt, s.error, s.status ?? null, batchId]);
+    } else push(9, [s.id, s.error, s.status ?? null, batchId]);
   }
 
   return columns;

@@ -141,6 +141,13 @@ CREATE TABLE erasures (
 ) STRICT;
 `;
 
+/**
+ * Migration 5: `last_batch_id`, the call (`<relay owner>-<sequence>`, as the delivery log lines
+ * name it as `batchId`) whose answer last settled the event, so the dashboard's lookup can show
+ * which call took an event and find it in the logs. No index: it is read with its row only.
+ */
+const LAST_BATCH = `ALTER TABLE events ADD COLUMN last_batch_id TEXT;`;
+
 /** Every migration, oldest first. `version` equals position + 1. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
@@ -163,6 +170,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     version: 4,
     description: 'the consent and LDP rules applied to each event, and an audit table of erasures',
     sql: PRIVACY,
+  },
+  {
+    version: 5,
+    description: 'the call that last settled each event, for its path on the dashboard',
+    sql: LAST_BATCH,
   },
 ];
 

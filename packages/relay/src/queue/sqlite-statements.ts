@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 
+import { EVENT_RECORD_COLUMNS } from './stored-event.js';
 import type { EventRecordRow as RecordRow } from './stored-event.js';
 
 /** A row as a claim hands it out. */
@@ -70,9 +71,7 @@ export interface ReplayParams {
   now: number;
 }
 
-const RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state, attempts,
-  received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status, warning,
-  consent, consent_action, ldp_rule`;
+const RECORD_COLUMNS = EVENT_RECORD_COLUMNS;
 
 // The literal `state IN ('pending', 'in_flight', 'failed')` repeats the WHERE of the partial index
 // `events_work` word for word: SQLite uses a partial index only when the query states its
@@ -103,20 +102,20 @@ RETURNING id, ad_account_id, event_id, payload, client_ip_address, client_user_a
 const SETTLE_DELIVERED = `
 UPDATE events
 SET state = 'delivered', delivered_at = @at, warning = @warning,
-    client_ip_address = NULL, client_user_agent = NULL,
+    last_batch_id = coalesce(@batchId, last_batch_id), client_ip_address = NULL, client_user_agent = NULL,
     next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = @id AND state <> 'delivered'`;
 
 const SETTLE_FAILED = `
 UPDATE events
 SET state = 'failed', next_attempt_at = @nextAttemptAt, last_error = @error, last_status = @status,
-    lease_owner = NULL, lease_expires_at = NULL
+    last_batch_id = coalesce(@batchId, last_batch_id), lease_owner = NULL, lease_expires_at = NULL
 WHERE id = @id AND state = 'in_flight'`;
 
 const SETTLE_DEAD = `
 UPDATE events
 SET state = 'dead', last_error = @error, last_status = @status,
-    client_ip_address = NULL, client_user_agent = NULL,
+    last_batch_id = coalesce(@batchId, last_batch_id), client_ip_address = NULL, client_user_agent = NULL,
     next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = @id AND state NOT IN ('delivered', 'dead')`;
 
@@ -157,14 +156,25 @@ type Statement<P extends unknown[] | object, R = unknown> = Database.Statement<P
 export interface SqliteStatements {
   insert: Statement<InsertParams>;
   claim: Statement<ClaimParams, ClaimRow>;
-  settleDelivered: Statement<{ id: number; at: number; warning: string | null }>;
+  settleDelivered: Statement<{
+    id: number;
+    at: number;
+    warning: string | null;
+    batchId: string | null;
+  }>;
   settleFailed: Statement<{
     id: number;
     nextAttemptAt: number;
     error: string;
     status: number | null;
+    batchId: string | null;
   }>;
-  settleDead: Statement<{ id: number; error: string; status: number | null }>;
+  settleDead: Statement<{
+    id: number;
+    error: string;
+    status: number | null;
+    batchId: string | null;
+  }>;
   release: Statement<[number]>;
   nextDueAt: Statement<[string], { due: number | null }>;
   accountsWithWork: Statement<[], { ad_account_id: string }>;

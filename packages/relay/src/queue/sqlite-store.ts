@@ -295,12 +295,14 @@ export class SqliteStore implements EventStore, DashboardSource {
 
   #settleOne(settlement: Settlement): void {
     const { id } = settlement;
+    const batchId = settlement.batchId ?? null;
     switch (settlement.state) {
       case 'delivered':
         this.#statements.settleDelivered.run({
           id,
           at: settlement.at,
           warning: settlement.warning ?? null,
+          batchId,
         });
         break;
       case 'failed':
@@ -309,6 +311,7 @@ export class SqliteStore implements EventStore, DashboardSource {
           nextAttemptAt: settlement.nextAttemptAt,
           error: settlement.error,
           status: settlement.status ?? null,
+          batchId,
         });
         break;
       case 'dead':
@@ -316,6 +319,7 @@ export class SqliteStore implements EventStore, DashboardSource {
           id,
           error: settlement.error,
           status: settlement.status ?? null,
+          batchId,
         });
     }
   }

@@ -112,17 +112,25 @@ export interface ClaimOptions {
 }
 
 /** What happened to one claimed event. */
-export type Settlement =
-  | { id: number; state: 'delivered'; at: number; warning?: string | undefined }
-  | {
-      id: number;
-      state: 'failed';
-      at: number;
-      nextAttemptAt: number;
-      error: string;
-      status?: number | undefined;
-    }
-  | { id: number; state: 'dead'; at: number; error: string; status?: number | undefined };
+export type Settlement = SettlementCall &
+  (
+    | { id: number; state: 'delivered'; at: number; warning?: string | undefined }
+    | {
+        id: number;
+        state: 'failed';
+        at: number;
+        nextAttemptAt: number;
+        error: string;
+        status?: number | undefined;
+      }
+    | { id: number; state: 'dead'; at: number; error: string; status?: number | undefined }
+  );
+
+/** The call whose answer (or failure) settled an event; absent when no call decided it. */
+export interface SettlementCall {
+  /** As the delivery log lines name it (`batchId`): the relay's owner id and a sequence number. */
+  batchId?: string | undefined;
+}
 
 /** Where one event is, for `GET /v1/events/{event_id}`. */
 export interface EventRecord {
@@ -141,6 +149,8 @@ export interface EventRecord {
   warning: string | undefined;
   /** The consent rules applied at ingest; undefined for events stored without them. */
   privacy?: EventPrivacy | undefined;
+  /** The call that last settled the event (delivered, failed or dead), if one did. */
+  lastBatchId?: string | undefined;
 }
 
 export interface QueueStats {

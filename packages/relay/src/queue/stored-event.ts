@@ -132,6 +132,11 @@ export function privacyOf(row: {
   };
 }
 
+/** The columns of {@link EventRecordRow}, for both stores' SELECTs. */
+export const EVENT_RECORD_COLUMNS = `ad_account_id, event_id, event_name, event_time, source, state,
+  attempts, received_at, next_attempt_at, lease_expires_at, delivered_at, last_error, last_status,
+  warning, consent, consent_action, ldp_rule, last_batch_id`;
+
 /** An event's row as both stores read it for `get`, `findByEventId` and the dashboard's lookup. */
 export interface EventRecordRow {
   ad_account_id: string;
@@ -151,6 +156,7 @@ export interface EventRecordRow {
   consent: string | null;
   consent_action: string | null;
   ldp_rule: string | null;
+  last_batch_id: string | null;
 }
 
 /** The record `GET /v1/events/{event_id}` describes, from its row. */
@@ -171,6 +177,7 @@ export function toEventRecord(row: EventRecordRow): EventRecord {
     lastStatus: row.last_status ?? undefined,
     warning: row.warning ?? undefined,
     privacy: privacyOf(row),
+    lastBatchId: row.last_batch_id ?? undefined,
   };
 }
 
