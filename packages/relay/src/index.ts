@@ -6,7 +6,13 @@
 export { main } from './cli/run.js';
 export { createRelay, openStore } from './relay.js';
 export type { Relay, RelayOptions } from './relay.js';
-export { loadConfig, ConfigError, DEFAULT_DELIVERY, SANDBOX_API_KEY } from './config/config.js';
+export {
+  loadConfig,
+  ConfigError,
+  DEFAULT_DELIVERY,
+  SANDBOX_API_KEY,
+  SANDBOX_WEBHOOK_SECRETS,
+} from './config/config.js';
 export type {
   RelayConfig,
   TenantConfig,

@@ -17,7 +17,7 @@ import {
   startSandbox,
 } from '@pinterest-capi/sandbox';
 
-import { SANDBOX_API_KEY } from './config/config.js';
+import { SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRETS } from './config/config.js';
 import type { RelayConfig, TenantConfig } from './config/config.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -194,8 +194,9 @@ function withSandboxTenant(config: RelayConfig, apiBaseUrl: string): RelayConfig
     apiKeys: [SANDBOX_API_KEY],
     partnerName: undefined,
     callsPerMinute: 5000,
-    defaultCountry: undefined,
-    webhookSecrets: {},
+    defaultCountry: config.sandboxTenant?.defaultCountry,
+    webhookSecrets: config.sandboxTenant?.webhookSecrets ?? { ...SANDBOX_WEBHOOK_SECRETS },
+    privacy: config.sandboxTenant?.privacy,
   };
   return { ...config, apiBaseUrl, tenants: [tenant] };
 }

@@ -18,7 +18,7 @@ import { sha256Hex } from '@pinterest-capi/sdk';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import Stripe from 'stripe';
 
-import { loadConfig } from '../src/config/config.js';
+import { SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRETS, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/log-events.js';
 import { createRelay } from '../src/relay.js';
 import { GroupCommitter } from '../src/queue/group-commit.js';
@@ -709,6 +709,32 @@ describe('webhooks end to end', () => {
     expectShopifyEvent(byId.get(ids[0] ?? ''));
     expectStripeEvent(byId.get(ids[1] ?? ''));
     expectWooEvent(byId.get(ids[2] ?? ''));
+  });
+
+  it('takes webhooks in sandbox mode with the demo secrets and the policy from the environment', async () => {
+    const home = await mkdtemp(join(dir, 'sandbox-mode-'));
+    const env = {
+      DATABASE_URL: `file:${join(home, 'queue.sqlite')}`,
+      RELAY_CONSENT_UNKNOWN: 'opt_out',
+    };
+    const config = await loadConfig({ env, cwd: home, port: 0 });
+    const relay = await createRelay({ config, logger: createLogger({ level: 'silent' }) });
+    const url = await relay.listen();
+    onTestFinished(() => relay.close());
+    const order = freshOrders(Date.now()).shopify;
+
+    const answer = await shopify(url, order, 'orders/paid', {
+      secret: SANDBOX_WEBHOOK_SECRETS.shopify,
+    });
+    const forged = await shopify(url, order, 'orders/paid', { secret: SHOPIFY_SECRET });
+    const eventId = String(answer.body['event_id']);
+    await waitForEventState(url, eventId, { apiKey: SANDBOX_API_KEY, state: 'delivered' });
+
+    expect(config.mode).toBe('sandbox');
+    expect(answer.body['status']).toBe('accepted');
+    expect(forged.status).toBe(401);
+    const [received] = await sandboxEvents(relay.sandboxUrl ?? '');
+    expect(received?.event).toMatchObject({ event_id: eventId, opt_out: true });
   });
 });
 

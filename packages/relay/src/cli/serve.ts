@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 
-import { ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, SANDBOX_WEBHOOK_SECRETS, loadConfig } from '../config/config.js';
+import type { RelayConfig } from '../config/config.js';
 import { createLogger, logEvents } from '../log-events.js';
 import { createRelay } from '../relay.js';
 import type { CommandIo } from './io.js';
@@ -72,6 +73,7 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
         `  Try: curl -X POST ${url}/v1/checkout -H 'authorization: Bearer ${relay.config.tenants[0]?.apiKeys[0] ?? ''}' \\\n` +
         `         -H 'content-type: application/json' \\\n` +
         `         -d '{"order_id":"1001","value":"72.39","currency":"USD","email":"shopper@example.com"}'\n` +
+        `  Webhooks: ${url}/webhooks/<platform>, signed with ${demoSecrets(relay.config)}.\n` +
         `  Dashboard: ${url}/\n\n`,
     );
   }
@@ -87,4 +89,20 @@ export async function runServe(argv: string[], io: CommandIo): Promise<number> {
   logEvents.stopping(logger, { signal });
   await relay.close();
   return EXIT.ok;
+}
+
+/**
+ * The sandbox tenant's webhook secrets for the banner: the public demo ones by value, a secret
+ * from the environment only by its variable's name (a real secret is never printed).
+ */
+function demoSecrets(config: RelayConfig): string {
+  const secrets = config.tenants[0]?.webhookSecrets ?? {};
+  const platforms = ['shopify', 'stripe', 'woocommerce'] as const;
+  return platforms
+    .map((platform) =>
+      secrets[platform] === SANDBOX_WEBHOOK_SECRETS[platform]
+        ? `${platform}: ${SANDBOX_WEBHOOK_SECRETS[platform]}`
+        : `${platform}: $${platform.toUpperCase()}_WEBHOOK_SECRET`,
+    )
+    .join(', ');
 }

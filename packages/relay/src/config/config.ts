@@ -58,6 +58,11 @@ export interface RelayConfig {
   retentionDays: number;
   /** `tokenFile`: where `auth login` keeps its tokens; the dashboard reads EQS with them. */
   oauth: { clientId?: string; clientSecret?: string; oauthUrl: string; tokenFile?: string };
+  /**
+   * In sandbox mode, what the environment sets for the demo tenant: webhook secrets (the
+   * {@link SANDBOX_WEBHOOK_SECRETS} where none is set), default country and privacy policy.
+   */
+  sandboxTenant?: Pick<TenantConfig, 'webhookSecrets' | 'defaultCountry' | 'privacy'>;
 }
 
 /** The configuration is wrong; the message names the variable or field. */
@@ -75,6 +80,16 @@ export const DEFAULT_DELIVERY: DeliveryConfig = {
 
 /** The API key `npm start` prints in sandbox mode, so the demo needs no setup. */
 export const SANDBOX_API_KEY = 'sandbox-relay-key';
+
+/**
+ * The webhook secrets of sandbox mode where the environment sets none, so a demo can sign a
+ * store's webhook (`signWebhook`) without setup. Never used in live mode.
+ */
+export const SANDBOX_WEBHOOK_SECRETS = {
+  shopify: 'sandbox_shopify_secret',
+  stripe: 'whsec_sandbox_stripe_secret',
+  woocommerce: 'sandbox_woocommerce_secret',
+} as const;
 
 export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
@@ -123,7 +138,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfi
     );
   }
 
-  return { ...base, mode: 'sandbox', tenants: [] };
+  const sandboxTenant = {
+    webhookSecrets: { ...SANDBOX_WEBHOOK_SECRETS, ...webhookSecretsFromEnv(env) },
+    defaultCountry: env['PINTEREST_DEFAULT_COUNTRY'],
+    privacy: privacyFromEnv(env),
+  };
+  return { ...base, mode: 'sandbox', tenants: [], sandboxTenant };
 }
 
 function parsePort(value: string | undefined): number {
@@ -159,12 +179,7 @@ function tenantsFromEnv(env: NodeJS.ProcessEnv): TenantConfig[] {
     );
   }
 
-  const webhookSecrets: TenantConfig['webhookSecrets'] = {};
-  if (env['SHOPIFY_WEBHOOK_SECRET']) webhookSecrets.shopify = env['SHOPIFY_WEBHOOK_SECRET'];
-  if (env['STRIPE_WEBHOOK_SECRET']) webhookSecrets.stripe = env['STRIPE_WEBHOOK_SECRET'];
-  if (env['WOOCOMMERCE_WEBHOOK_SECRET'])
-    webhookSecrets.woocommerce = env['WOOCOMMERCE_WEBHOOK_SECRET'];
-
+  const webhookSecrets = webhookSecretsFromEnv(env);
   return [
     {
       name: 'default',
@@ -179,6 +194,15 @@ function tenantsFromEnv(env: NodeJS.ProcessEnv): TenantConfig[] {
       privacy: privacyFromEnv(env),
     },
   ];
+}
+
+/** `SHOPIFY_WEBHOOK_SECRET`, `STRIPE_WEBHOOK_SECRET`, `WOOCOMMERCE_WEBHOOK_SECRET`, where set. */
+function webhookSecretsFromEnv(env: NodeJS.ProcessEnv): TenantConfig['webhookSecrets'] {
+  const secrets: TenantConfig['webhookSecrets'] = {};
+  if (env['SHOPIFY_WEBHOOK_SECRET']) secrets.shopify = env['SHOPIFY_WEBHOOK_SECRET'];
+  if (env['STRIPE_WEBHOOK_SECRET']) secrets.stripe = env['STRIPE_WEBHOOK_SECRET'];
+  if (env['WOOCOMMERCE_WEBHOOK_SECRET']) secrets.woocommerce = env['WOOCOMMERCE_WEBHOOK_SECRET'];
+  return secrets;
 }
 
 const CONSENT_ACTIONS: readonly ConsentAction[] = ['send', 'opt_out', 'drop'];
