@@ -11,10 +11,11 @@ export function progress(message) {
   process.stderr.write(`bench ${seconds}s: ${message}\n`);
 }
 
-/** The machine the figures were measured on, and how busy it was when the run started. */
+/** The machine the figures were measured on, when, and how busy it was when the run started. */
 export function machine() {
   const cpus = os.cpus();
   return {
+    date: new Date().toISOString(),
     cpu: cpus[0]?.model.trim() ?? 'unknown cpu',
     cores: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
@@ -53,7 +54,7 @@ export class Results {
     const out = [
       '',
       `machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ` +
-        `load average at start ${host.loadAverage.join(' ')}`,
+        `started ${host.date}, load average at start ${host.loadAverage.join(' ')}`,
       '',
       '| figure | value | baseline | ratio | aim |',
       '|---|---|---|---|---|',
