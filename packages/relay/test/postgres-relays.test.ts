@@ -38,11 +38,6 @@ const API_KEY = 'relay-scale-out-key';
 const BUDGET = 10;
 const LEASE_MS = 4000;
 const WINDOW_MS = 60_000;
-/**
- * A slot is taken just before the claim, and the call reaches the sandbox a few milliseconds
- * later; windows are checked this much shorter so that this delay cannot count as a breach.
- */
-const ARRIVAL_SLACK_MS = 1000;
 
 interface RecordedCall {
   status: number;
@@ -207,8 +202,9 @@ describe('two relays on one PostgreSQL schema', () => {
     expect(Number(rows[0]?.n)).toBeGreaterThan(0);
     expect([...acknowledged].filter((id) => !delivered.has(id))).toEqual([]);
     // The budget held calls back into a second window: all would have left in seconds otherwise.
-    expect(spanMs(calls)).toBeGreaterThan(WINDOW_MS - ARRIVAL_SLACK_MS);
-    expect(busiestWindow(calls, WINDOW_MS - ARRIVAL_SLACK_MS)).toBeLessThanOrEqual(BUDGET);
+    expect(spanMs(calls)).toBeGreaterThan(WINDOW_MS);
+    // Whole minutes, as Pinterest counts calls on arrival (slots are held a second longer).
+    expect(busiestWindow(calls, WINDOW_MS)).toBeLessThanOrEqual(BUDGET);
     expect(survivor.child.exitCode).toBeNull();
   }, 180_000);
 });

@@ -48,6 +48,6 @@ export type {
   BatchErrorEvent,
 } from './client/client.js';
 export { shouldRetry, nextDelayMs, parseRetryAfter } from './client/retry-policy.js';
-export { CallPacer } from './client/pacer.js';
+export { CallPacer, PACER_WINDOW_MS } from './client/pacer.js';
 export type { Pacer, CallPacerOptions } from './client/pacer.js';
 export { chunkEvents } from './client/batch.js';

@@ -12,7 +12,7 @@
  * (holding no connection) until the oldest slot leaves the window, then tries again.
  */
 import type { Pacer } from '@pinterest-capi/sdk';
-import { CapiError } from '@pinterest-capi/sdk';
+import { CapiError, PACER_WINDOW_MS } from '@pinterest-capi/sdk';
 import type { Pool } from 'pg';
 
 export interface PostgresPacerOptions {
@@ -36,7 +36,8 @@ interface SlotRow {
   now: number;
 }
 
-const DEFAULT_WINDOW_MS = 60_000;
+// As the SDK's CallPacer: a minute, and a second for the call to reach Pinterest.
+const DEFAULT_WINDOW_MS = PACER_WINDOW_MS;
 // Keeps the pacer's advisory locks apart from the migrations' (see postgres-migrations.ts).
 const PACER_LOCK_CLASS = 0x70_63_61_70; // 'pcap'
 

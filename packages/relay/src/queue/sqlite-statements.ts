@@ -78,21 +78,47 @@ const RECORD_COLUMNS = EVENT_RECORD_COLUMNS;
 // condition, so these queries walk undelivered rows only.
 const UNDELIVERED = `state IN ('pending', 'in_flight', 'failed')`;
 
+// When an undelivered event is due, as the index `events_due` (migration 6) has it, word for word.
+const DUE_AT = `CASE state WHEN 'in_flight' THEN lease_expires_at ELSE next_attempt_at END`;
+
 // A due row is pending or failed with its time come, or in flight with its lease run out (the
 // worker that held it is presumed dead). Oldest first, so arrival order is kept per account.
+// `events_work` walks the account's rows in id order and stops at the limit; left to choose,
+// SQLite would take `events_due` for the time range and sort the whole due backlog by id.
 const CLAIM = `
 UPDATE events
 SET state = 'in_flight', attempts = attempts + 1,
     lease_owner = @owner, lease_expires_at = @leaseExpiresAt
 WHERE id IN (
-  SELECT id FROM events
+  SELECT id FROM events INDEXED BY events_work
   WHERE ad_account_id = @adAccountId AND ${UNDELIVERED}
-    AND CASE state WHEN 'in_flight' THEN lease_expires_at ELSE next_attempt_at END <= @now
+    AND ${DUE_AT} <= @now
   ORDER BY id
   LIMIT @limit
 )
 RETURNING id, ad_account_id, event_id, payload, client_ip_address, client_user_agent, attempts,
   received_at`;
+
+const NEXT_DUE_AT = `
+SELECT min(${DUE_AT}) AS due FROM events WHERE ad_account_id = ? AND ${UNDELIVERED}`;
+
+// A loose index scan over events_due: one seek per account with work, however deep its backlog,
+// instead of reading every undelivered row to find the distinct accounts.
+const ACCOUNTS_WITH_WORK = `
+WITH RECURSIVE accounts(id) AS (
+  SELECT (SELECT min(ad_account_id) FROM events WHERE ${UNDELIVERED})
+  UNION ALL
+  SELECT (SELECT min(ad_account_id) FROM events WHERE ${UNDELIVERED} AND ad_account_id > accounts.id)
+  FROM accounts WHERE accounts.id IS NOT NULL
+)
+SELECT id AS ad_account_id FROM accounts WHERE id IS NOT NULL`;
+
+/** The statements delivery runs on every turn, for tests of their query plans. */
+export const SQLITE_DELIVERY_READS = {
+  claim: CLAIM,
+  nextDueAt: NEXT_DUE_AT,
+  accountsWithWork: ACCOUNTS_WITH_WORK,
+} as const;
 
 // Settle guards. Without an owner on the settlement, the state decides what a late report from a
 // worker whose lease was taken over may still change:
@@ -219,11 +245,8 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     }>(SETTLE_FAILED),
     settleDead: db.prepare<{ id: number; error: string; status: number | null }>(SETTLE_DEAD),
     release: db.prepare<[number]>(RELEASE),
-    nextDueAt: db.prepare<[string], { due: number | null }>(`
-      SELECT min(CASE state WHEN 'in_flight' THEN lease_expires_at ELSE next_attempt_at END) AS due
-      FROM events WHERE ad_account_id = ? AND ${UNDELIVERED}`),
-    accountsWithWork: db.prepare<[], { ad_account_id: string }>(`
-      SELECT DISTINCT ad_account_id FROM events WHERE ${UNDELIVERED} ORDER BY ad_account_id`),
+    nextDueAt: db.prepare<[string], { due: number | null }>(NEXT_DUE_AT),
+    accountsWithWork: db.prepare<[], { ad_account_id: string }>(ACCOUNTS_WITH_WORK),
     get: db.prepare<[string, string], RecordRow>(`
       SELECT ${RECORD_COLUMNS} FROM events WHERE ad_account_id = ? AND event_id = ?`),
     findByEventId: db.prepare<[string], RecordRow>(`

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isCapiError } from '../errors.js';
-import { CallPacer } from './pacer.js';
+import { CallPacer, PACER_WINDOW_MS as WINDOW } from './pacer.js';
 
 const ACCOUNT = '549755885175';
 
@@ -29,7 +29,7 @@ describe('CallPacer', () => {
     let released = false;
 
     void pacer.acquire(ACCOUNT).then(() => (released = true));
-    await vi.advanceTimersByTimeAsync(59_999);
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
 
     expect(released).toBe(false);
     expect(pacer.waiting(ACCOUNT)).toBe(1);
@@ -40,6 +40,20 @@ describe('CallPacer', () => {
     expect(pacer.used(ACCOUNT)).toBe(1);
   });
 
+  it('holds a slot a second past the minute, so a late-arriving call cannot crowd the next one', async () => {
+    const pacer = new CallPacer({ callsPerMinute: 1 });
+    await pacer.acquire(ACCOUNT);
+    const granted = acquireMany(pacer, 1);
+
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(granted).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(granted).toEqual([0]);
+  });
+
   it('frees slots as each call leaves the rolling window, not all at once', async () => {
     const pacer = new CallPacer({ callsPerMinute: 2 });
     await pacer.acquire(ACCOUNT);
@@ -47,7 +61,7 @@ describe('CallPacer', () => {
     await pacer.acquire(ACCOUNT);
 
     const granted = acquireMany(pacer, 2);
-    await vi.advanceTimersByTimeAsync(30_000);
+    await vi.advanceTimersByTimeAsync(WINDOW - 30_000);
 
     expect(granted).toEqual([0]);
 
@@ -68,11 +82,11 @@ describe('CallPacer', () => {
 
     expect(granted).toEqual([0, 1, 2]);
 
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(WINDOW);
 
     expect(granted).toEqual([0, 1, 2, 3, 4, 5]);
 
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(WINDOW);
 
     expect(granted).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
@@ -82,8 +96,8 @@ describe('CallPacer', () => {
     await pacer.acquire(ACCOUNT);
     const order: string[] = [];
     void pacer.acquire(ACCOUNT).then(() => order.push('first waiter'));
-    await vi.advanceTimersByTimeAsync(60_000);
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    await vi.advanceTimersByTimeAsync(WINDOW);
 
     void pacer.acquire(ACCOUNT).then(() => order.push('newcomer'));
     await vi.advanceTimersByTimeAsync(0);
@@ -126,7 +140,7 @@ describe('CallPacer', () => {
     );
     expect(pacer.waiting(ACCOUNT)).toBe(1);
 
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(WINDOW);
 
     expect(granted).toEqual([0]);
   });
@@ -158,7 +172,7 @@ describe('CallPacer', () => {
     await pacer.acquire(ACCOUNT);
     await pacer.acquire(ACCOUNT);
 
-    clock += 60_000;
+    clock += WINDOW;
 
     expect(pacer.used(ACCOUNT)).toBe(0);
     await expect(pacer.acquire(ACCOUNT)).resolves.toBeUndefined();
