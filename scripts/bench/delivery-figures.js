@@ -32,24 +32,29 @@ function until(done, timeoutMs, what) {
 /**
  * Delivers a store's backlog of `count` events to the sandbox with a delivery worker set up as the
  * relay sets it up, and reports how fast and in how many calls. With `maxSeconds`, stops counting
- * there and reports the rate so far (`complete: false`).
+ * there and reports the rate so far (`complete: false`). With `stores` (several connections to
+ * one database), one worker per store drains the one backlog, as several relay instances would.
  */
-export async function drain({ store, sandbox, count, maxSeconds = Infinity }) {
+export async function drain({ store, stores = [store], sandbox, count, maxSeconds = Infinity }) {
   await sandbox.reset();
-  const worker = deliveryWorker({ store, apiBaseUrl: sandbox.apiBaseUrl });
+  const workers = stores.map((each, i) =>
+    deliveryWorker({ store: each, apiBaseUrl: sandbox.apiBaseUrl, owner: `bench-worker-${i}` }),
+  );
   const seen = { processed: 0, failed: 0, dead: 0, retries: 0, errors: 0 };
-  worker.on('batch', (batch) => {
-    seen.processed += batch.processed;
-    seen.failed += batch.failed;
-  });
-  worker.on('dead', () => seen.dead++);
-  worker.on('retry', () => seen.retries++);
-  worker.on('error', () => seen.errors++);
+  for (const worker of workers) {
+    worker.on('batch', (batch) => {
+      seen.processed += batch.processed;
+      seen.failed += batch.failed;
+    });
+    worker.on('dead', () => seen.dead++);
+    worker.on('retry', () => seen.retries++);
+    worker.on('error', () => seen.errors++);
+  }
 
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let lastReport = 0;
-  worker.start();
+  for (const worker of workers) worker.start();
   await until(
     () => {
       if (elapsed() - lastReport >= 5) {
@@ -64,7 +69,7 @@ export async function drain({ store, sandbox, count, maxSeconds = Infinity }) {
   );
   const seconds = elapsed();
   const delivered = seen.processed;
-  await worker.stop();
+  await Promise.all(workers.map((worker) => worker.stop()));
 
   const calls = (await sandbox.calls()).filter(
     (call) => call.status === 200 || call.status === 422,

@@ -89,10 +89,13 @@ export async function postgresFigures(results, options) {
         ? sqlite.drained
         : await sqliteDrainOf(drainCount, { dir, sandbox });
     const store = await PostgresStore.open({ connectionString: CONNECTION_STRING, schema });
+    const second = await PostgresStore.open({ connectionString: CONNECTION_STRING, schema });
     try {
-      await postgresDrain(results, { store, sqliteDrain, sandbox });
+      const one = await postgresDrain(results, { store, sqliteDrain, sandbox });
+      await twoInstancesDrain(results, { stores: [store, second], one, sandbox });
     } finally {
       await store.close();
+      await second.close();
     }
   } finally {
     await dropSchema(schema);
@@ -142,5 +145,26 @@ async function postgresDrain(results, { store, sqliteDrain, sandbox }) {
     baseline: { name: 'the same drain on SQLite', value: sqliteDrain.eventsPerSecond },
     aim: { ratio: 0.5, at: 'least' },
     note: `${drained.eventsPerCall.toFixed(1)} events per call`,
+  });
+  return drained;
+}
+
+/**
+ * Two instances (each its own pool and delivery worker, claiming with SKIP LOCKED) drain a backlog
+ * of the same size from one database, against the one instance above. Both run in this process on
+ * the same cores as the sandbox and PostgreSQL, so this shows that claims do not collide, not what
+ * a second machine would add.
+ */
+async function twoInstancesDrain(results, { stores, one, sandbox }) {
+  const count = one.count;
+  progress(`PostgreSQL drain, two instances: filling a ${fmtCount(count)}-event backlog`);
+  await fillBacklog(stores[0], { count, adAccountId: AD_ACCOUNT_ID, prefix: 'pg-drain-two' });
+  const drained = await drain({ stores, sandbox, count });
+  results.add({
+    name: `PostgreSQL mode: drain rate, two instances on one database`,
+    value: drained.eventsPerSecond,
+    unit: 'events/s',
+    baseline: { name: 'one instance (above)', value: one.eventsPerSecond },
+    note: `${drained.eventsPerCall.toFixed(1)} events per call, ${drained.calls} calls`,
   });
 }

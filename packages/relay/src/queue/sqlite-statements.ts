@@ -99,16 +99,20 @@ WHERE id IN (
 RETURNING id, ad_account_id, event_id, payload, client_ip_address, client_user_agent, attempts,
   received_at`;
 
+// Both name their index: without statistics SQLite may take `events_state` for the state list
+// and walk every undelivered row, which on a deep backlog costs more than the claim it serves.
 const NEXT_DUE_AT = `
-SELECT min(${DUE_AT}) AS due FROM events WHERE ad_account_id = ? AND ${UNDELIVERED}`;
+SELECT min(${DUE_AT}) AS due FROM events INDEXED BY events_due
+WHERE ad_account_id = ? AND ${UNDELIVERED}`;
 
 // A loose index scan over events_due: one seek per account with work, however deep its backlog,
 // instead of reading every undelivered row to find the distinct accounts.
 const ACCOUNTS_WITH_WORK = `
 WITH RECURSIVE accounts(id) AS (
-  SELECT (SELECT min(ad_account_id) FROM events WHERE ${UNDELIVERED})
+  SELECT (SELECT min(ad_account_id) FROM events INDEXED BY events_due WHERE ${UNDELIVERED})
   UNION ALL
-  SELECT (SELECT min(ad_account_id) FROM events WHERE ${UNDELIVERED} AND ad_account_id > accounts.id)
+  SELECT (SELECT min(ad_account_id) FROM events INDEXED BY events_due
+          WHERE ${UNDELIVERED} AND ad_account_id > accounts.id)
   FROM accounts WHERE accounts.id IS NOT NULL
 )
 SELECT id AS ad_account_id FROM accounts WHERE id IS NOT NULL`;
