@@ -59,6 +59,19 @@ export const TAG_ITEM_NAMES: ItemSource['names'] = {
 
 const ANY: ObjectSpec[string] = { kind: 'custom' };
 
+/** The field spec of each item source's names, built once rather than for every checkout. */
+const SPEC_BY_NAMES = new WeakMap<ItemSource['names'], ObjectSpec>();
+
+function itemSpec(names: ItemSource['names']): ObjectSpec {
+  let spec = SPEC_BY_NAMES.get(names);
+  if (spec === undefined) {
+    spec = Object.fromEntries(Object.values(names).map((name) => [name, ANY]));
+    SPEC_BY_NAMES.set(names, spec);
+  }
+
+  return spec;
+}
+
 export interface MappedItems {
   contents: ContentInput[];
   contentIds: string[];
@@ -69,7 +82,7 @@ export interface MappedItems {
 
 /** Maps checkout lines to contents, reporting unknown fields and unreadable quantities. */
 export function mapItems(lines: readonly unknown[], source: ItemSource): MappedItems {
-  const spec: ObjectSpec = Object.fromEntries(Object.values(source.names).map((n) => [n, ANY]));
+  const spec = itemSpec(source.names);
   const mapped: MappedItems = { contents: [], contentIds: [], units: 0, issues: [] };
   lines.forEach((line, index) => {
     const path = `checkout.${source.field}[${index}]`;
@@ -137,5 +150,11 @@ export function toIdString(value: unknown): unknown {
 
 /** A copy without `undefined` fields, which `exactOptionalPropertyTypes` and `toEqual` both mind. */
 export function withoutUndefined(value: PlainObject): PlainObject {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));
+  const defined: PlainObject = {};
+  for (const key of Object.keys(value)) {
+    const field = value[key];
+    if (field !== undefined) defined[key] = field;
+  }
+
+  return defined;
 }

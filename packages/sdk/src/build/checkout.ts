@@ -104,6 +104,10 @@ const USER_FIELDS = {
   click_id: 'click_id',
 } as const satisfies Record<string, keyof RawUserData>;
 
+/** The pairs of {@link USER_FIELDS}, listed once rather than for every checkout. */
+const USER_FIELD_PAIRS = Object.entries(USER_FIELDS);
+const USER_FIELD_NAMES = Object.keys(USER_FIELDS);
+
 const OTHER_FIELDS = [
   'order_id',
   'value',
@@ -123,7 +127,7 @@ const OTHER_FIELDS = [
 ];
 
 const CHECKOUT_SPEC: ObjectSpec = Object.fromEntries(
-  [...Object.keys(USER_FIELDS), ...OTHER_FIELDS].map((key) => [key, { kind: 'custom' } as const]),
+  [...USER_FIELD_NAMES, ...OTHER_FIELDS].map((key) => [key, { kind: 'custom' } as const]),
 );
 
 /**
@@ -218,7 +222,7 @@ function toEventInput(
     opt_out: readOptOut(input, issues),
     language: present(input['language']),
   };
-  const arrayFields = new Set(Object.keys(USER_FIELDS).filter((key) => Array.isArray(input[key])));
+  const arrayFields = new Set(USER_FIELD_NAMES.filter((key) => Array.isArray(input[key])));
   const context: PathContext = { eventIdField, unitsField, items, arrayFields };
   return { event: withoutUndefined(event) as unknown as EventInput, context };
 }
@@ -276,8 +280,9 @@ function readCustomData(
   };
   const unitsField: PathContext['unitsField'] =
     quantity === undefined ? (lines?.source.field ?? 'items') : 'order_quantity';
-  const result = { customData: withoutUndefined(customData) as CustomDataInput, unitsField };
-  return lines ? { ...result, items: lines.source } : result;
+  const defined = withoutUndefined(customData) as CustomDataInput;
+  if (!lines) return { customData: defined, unitsField };
+  return { customData: defined, unitsField, items: lines.source };
 }
 
 function readLines(
@@ -310,7 +315,7 @@ function readLines(
 
 function readUserData(input: PlainObject, issues: ValidationIssue[]): RawUserData {
   const userData: PlainObject = {};
-  for (const [field, key] of Object.entries(USER_FIELDS)) {
+  for (const [field, key] of USER_FIELD_PAIRS) {
     const value = present(input[field]);
     if (value === undefined) continue;
     // Zip codes and customer ids arrive as numbers from JSON stores; they are hashed as text.

@@ -5,10 +5,12 @@
  * throws with every broken rule at once.
  */
 
-import { NormalizationError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
 import { checkDecimal, formatDecimal } from '../money.js';
-import { hashUserData } from '../normalize/user-data.js';
+import { resolveOptions } from '../normalize/options.js';
+import type { ResolvedOptions } from '../normalize/options.js';
+import { hashUserDataEntry } from '../normalize/user-data.js';
 import type { NormalizeOptions, RawUserData } from '../normalize/user-data.js';
 import { EVENT_FIELDS } from '../wire.js';
 import type {
@@ -107,10 +109,22 @@ export function prepareEvent(input: EventInput, options: PrepareOptions = {}): W
 
   const draft: Draft = { issues: [], failed: new Set(), now: options.now ?? Date.now() };
   const event = buildDraft(input, options, draft);
-  const checked = validateEvent(event, { ...options, now: draft.now }, ROOT);
+  const checked = validateEvent(event, timeWindow(options, draft.now), ROOT);
   const issues = [...draft.issues, ...checked.filter((found) => !isConsequence(found, draft))];
   if (issues.length > 0) throw new ValidationError(issues, 'event');
   return inWireOrder(event) as unknown as WireEvent;
+}
+
+/**
+ * The validator's options, on the clock of the draft. Only the time window is copied: spreading
+ * every prepare option into a new object cost more than the whole `event_time` check.
+ */
+function timeWindow(options: PrepareOptions, now: number): ValidateOptions {
+  const window: ValidateOptions = { now };
+  const { maxEventAgeSeconds, futureSkewSeconds } = options;
+  if (maxEventAgeSeconds !== undefined) window.maxEventAgeSeconds = maxEventAgeSeconds;
+  if (futureSkewSeconds !== undefined) window.futureSkewSeconds = futureSkewSeconds;
+  return window;
 }
 
 /** Fields in the spec's order, so a printed body (`send --dry-run`) reads the same every time. */
@@ -126,7 +140,9 @@ function inWireOrder(event: PlainObject): PlainObject {
 function buildDraft(input: PlainObject, options: PrepareOptions, draft: Draft): PlainObject {
   const event: PlainObject = {};
   for (const [key, value] of Object.entries(input)) {
-    if (value !== undefined) event[key] = copyJson(value);
+    // Both are rebuilt below (user_data is copied only if it cannot be hashed): no copy here.
+    const rebuilt = key === 'user_data' || key === 'custom_data';
+    if (value !== undefined) event[key] = rebuilt ? value : copyJson(value);
   }
 
   event['action_source'] = input['action_source'] ?? 'web';
@@ -135,6 +151,7 @@ function buildDraft(input: PlainObject, options: PrepareOptions, draft: Draft): 
   else fail(draft, time);
   const userData = hashInputUserData(input['user_data'], options, draft);
   if (userData !== undefined) event['user_data'] = userData;
+  else if (input['user_data'] !== undefined) event['user_data'] = copyJson(input['user_data']);
   if (input['custom_data'] !== undefined) {
     event['custom_data'] = formatCustomData(input['custom_data'], draft);
   }
@@ -173,48 +190,39 @@ function hashInputUserData(
 ): WireUserData | undefined {
   const path = joinPath(ROOT, 'user_data');
   if (!isPlainObject(raw)) return undefined;
-  // Bad options would fail every key alike; hashing nothing reports them once.
-  if (!tryHash({}, options, draft, path)) return undefined;
+  // Bad options would fail every key alike; resolving them once reports them once.
+  const resolved = tryResolveOptions(options, draft, path);
+  if (!resolved) return undefined;
   const out: WireUserData = {};
-  for (const [key, value] of Object.entries(raw)) {
+  for (const entry of Object.entries(raw)) {
+    const [key, value] = entry;
     if (value === undefined) continue;
-    const hashed = tryHash({ [key]: value }, options, draft, joinPath(path, key));
-    if (hashed) Object.assign(out, hashed);
-    else if (IDENTIFIER_KEYS.has(key)) draft.identifierUnknown = true;
+    const issues = hashUserDataEntry(out, entry, resolved);
+    for (const found of issues) fail(draft, rerootHashingIssue(found), joinPath(path, key));
+    if (issues.length > 0 && IDENTIFIER_KEYS.has(key)) draft.identifierUnknown = true;
   }
 
   return out;
 }
 
-function tryHash(
-  raw: RawUserData,
+function tryResolveOptions(
   options: NormalizeOptions,
   draft: Draft,
   failedPath: string,
-): WireUserData | undefined {
+): ResolvedOptions | undefined {
   try {
-    return hashUserData(raw, options);
+    return resolveOptions(options);
   } catch (error) {
-    for (const found of issuesFromHashing(error)) fail(draft, found, failedPath);
+    if (!(error instanceof ValidationError)) throw error;
+    // Their paths (`options.defaultCountry`) are not under the event.
+    for (const found of error.issues) fail(draft, found, failedPath);
     return undefined;
   }
 }
 
-/** Re-roots the hashing issues (`user_data.em[0]`) under the event path. */
-function issuesFromHashing(error: unknown): ValidationIssue[] {
-  const reroot = (found: string) => (found.startsWith('user_data') ? `${ROOT}.${found}` : found);
-  if (error instanceof ValidationError) {
-    return error.issues.map((found) => ({ ...found, path: reroot(found.path) }));
-  }
-
-  if (error instanceof NormalizationError) {
-    const field = error.field.startsWith('user_data')
-      ? error.field
-      : joinPath('user_data', error.field);
-    return [issue(reroot(field), error.rule, error.message)];
-  }
-
-  throw error;
+/** A hashing issue (`user_data.em[0]`) re-rooted under the event path. */
+function rerootHashingIssue(found: ValidationIssue): ValidationIssue {
+  return { ...found, path: `${ROOT}.${found.path}` };
 }
 
 function formatCustomData(value: unknown, draft: Draft): unknown {
@@ -222,7 +230,9 @@ function formatCustomData(value: unknown, draft: Draft): unknown {
   const path = joinPath(ROOT, 'custom_data');
   const out: PlainObject = {};
   for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) out[key] = copyJson(field);
+    // A list of contents is copied below, line by line, as its prices are formatted.
+    const copiedBelow = key === 'contents' && Array.isArray(field);
+    if (field !== undefined) out[key] = copiedBelow ? field : copyJson(field);
   }
 
   for (const key of ['value', 'predicted_ltv']) {
@@ -267,13 +277,13 @@ function firstTooDeep(input: PlainObject): string | undefined {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value, path, depth } = next;
     if (depth > MAX_EVENT_DEPTH) return path;
-    const children: [string, unknown][] = Array.isArray(value)
-      ? value.map((item: unknown, index) => [`${path}[${String(index)}]`, item])
-      : Object.entries(value as PlainObject).map(([key, field]) => [joinPath(path, key), field]);
-    for (const [childPath, child] of children) {
-      if (Array.isArray(child) || isPlainObject(child)) {
-        pending.push({ value: child, path: childPath, depth: depth + 1 });
-      }
+    // Paths are built for nested values only: most fields are scalars, and this runs per event.
+    const keys = Array.isArray(value) ? value.keys() : Object.keys(value as PlainObject);
+    for (const key of keys) {
+      const child: unknown = (value as Record<number | string, unknown>)[key];
+      if (!Array.isArray(child) && !isPlainObject(child)) continue;
+      const childPath = typeof key === 'number' ? `${path}[${String(key)}]` : joinPath(path, key);
+      pending.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }
 
@@ -285,7 +295,8 @@ function copyJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyJson);
   if (!isPlainObject(value)) return value;
   const out: PlainObject = {};
-  for (const [key, field] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const field = value[key];
     if (field !== undefined) out[key] = copyJson(field);
   }
 

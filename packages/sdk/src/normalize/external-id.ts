@@ -3,6 +3,7 @@
  * The `external_id` rule.
  */
 
+import { toNfc } from './hash.js';
 import { valueError } from './rule-helpers.js';
 
 /**
@@ -19,5 +20,5 @@ import { valueError } from './rule-helpers.js';
 export function normalizeExternalId(raw: string): string {
   const id = raw.trim();
   if (id === '') throw valueError('external_id', 'empty', 'is empty');
-  return id.normalize('NFC');
+  return toNfc(id);
 }

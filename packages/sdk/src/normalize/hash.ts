@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
+const ASCII_ONLY = /^\p{ASCII}*$/u;
 
 /**
  * Hashes a string with SHA-256 after Unicode NFC normalization, as lowercase hex.
@@ -21,7 +22,15 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
  */
 export function sha256Hex(value: string): string {
   // One-shot `hash()` skips the Hash object that `createHash` allocates: about twice as fast.
-  return hash('sha256', value.normalize('NFC'), 'hex');
+  return hash('sha256', toNfc(value), 'hex');
+}
+
+/**
+ * `value.normalize('NFC')`, skipped for ASCII text, which is always in NFC: most identifiers
+ * (emails, phones, zips) are ASCII, and the test costs half of what `normalize` does.
+ */
+export function toNfc(value: string): string {
+  return ASCII_ONLY.test(value) ? value : value.normalize('NFC');
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import { NormalizationError } from '../errors.js';
 import type { HashedUserDataKey } from '../wire.js';
+import { toNfc } from './hash.js';
 
 const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{M}\p{N}]+/gu;
 const COMBINING_MARKS = /\p{M}+/gu;
@@ -28,7 +29,7 @@ export function valueError(
 export function cleanText(field: HashedUserDataKey, raw: string): string {
   const trimmed = raw.trim();
   if (trimmed === '') throw valueError(field, 'empty', 'is empty');
-  return trimmed.normalize('NFC').toLowerCase();
+  return toNfc(trimmed).toLowerCase();
 }
 
 /** Drops everything but letters (with their accents) and digits: spaces, punctuation, symbols. */

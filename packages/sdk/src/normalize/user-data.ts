@@ -204,20 +204,34 @@ export function hashUserData(raw: RawUserData, options?: NormalizeOptions): Wire
   const resolved = resolveOptions(options);
   const out: WireUserData = {};
   const issues: ValidationIssue[] = [];
-  for (const [key, value] of Object.entries(raw)) {
-    const rule = RULES.get(key);
-    if (rule) {
-      const hashes = hashValues(value, { key, rule, options: resolved, issues });
-      if (hashes.length > 0) out[key as HashedUserDataKey] = hashes;
-    } else if (RAW_KEYS.has(key)) {
-      copyRawValue(out, key as RawUserDataKey, value, issues);
-    } else {
-      issues.push(unknownKeyIssue(key));
-    }
-  }
-
+  for (const entry of Object.entries(raw)) issues.push(...hashUserDataEntry(out, entry, resolved));
   if (issues.length > 0) throw new ValidationError(issues, 'user_data');
   return out;
+}
+
+/**
+ * Hashes one `[key, value]` entry of raw `user_data` into `out`, exactly as {@link hashUserData}
+ * does for each key, and returns its issues (paths such as `user_data.ph[1]`). The options are
+ * resolved by the caller, once: `prepareEvent` hashes key by key, so that one bad key does not
+ * hide the others, and resolving the options again for every key was a large share of its time.
+ */
+export function hashUserDataEntry(
+  out: WireUserData,
+  [key, value]: readonly [key: string, value: unknown],
+  options: ResolvedOptions,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const rule = RULES.get(key);
+  if (rule) {
+    const hashes = hashValues(value, { key, rule, options, issues });
+    if (hashes.length > 0) out[key as HashedUserDataKey] = hashes;
+  } else if (RAW_KEYS.has(key)) {
+    copyRawValue(out, key as RawUserDataKey, value, issues);
+  } else {
+    issues.push(unknownKeyIssue(key));
+  }
+
+  return issues;
 }
 
 function hashValues(value: unknown, context: HashContext): string[] {

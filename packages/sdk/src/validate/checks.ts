@@ -36,6 +36,23 @@ export function issue(path: string, rule: string, message: string): ValidationIs
 }
 
 /**
+ * Each spec as a Map, built on its first use. Specs are readonly module constants, and every
+ * field of every event is looked up in one: a Map lookup is faster than `Object.hasOwn` followed
+ * by a read, and just as safe from inherited names such as `constructor`.
+ */
+const FIELD_SPECS = new WeakMap<ObjectSpec, ReadonlyMap<string, FieldSpec>>();
+
+function fieldSpecs(spec: ObjectSpec): ReadonlyMap<string, FieldSpec> {
+  let specs = FIELD_SPECS.get(spec);
+  if (specs === undefined) {
+    specs = new Map(Object.entries(spec));
+    FIELD_SPECS.set(spec, specs);
+  }
+
+  return specs;
+}
+
+/**
  * Checks the fields of `value` against `spec`: unknown keys get `unknown_field` (with a hint for
  * the usual mistakes at `level`), known keys their type and bounds. `undefined` counts as absent,
  * the way `JSON.stringify` drops it.
@@ -46,16 +63,20 @@ export function checkObjectFields(
   at: { path: string; level: HintLevel },
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  for (const [key, fieldValue] of Object.entries(value)) {
+  const specs = fieldSpecs(spec);
+  // `Object.keys`, not `Object.entries`: this runs for every object of every event, and the pair
+  // arrays `entries` allocates were most of its time.
+  for (const key of Object.keys(value)) {
+    const fieldValue = value[key];
     if (fieldValue === undefined) continue;
-    const fieldPath = joinPath(at.path, key);
-    const fieldSpec = Object.hasOwn(spec, key) ? spec[key] : undefined;
+    const fieldSpec = specs.get(key);
     if (fieldSpec === undefined) {
-      issues.push(issue(fieldPath, 'unknown_field', unknownFieldMessage(key, at.level)));
+      const message = unknownFieldMessage(key, at.level);
+      issues.push(issue(joinPath(at.path, key), 'unknown_field', message));
       continue;
     }
 
-    const broken = checkField(fieldValue, fieldSpec, fieldPath);
+    const broken = checkField(fieldValue, fieldSpec, joinPath(at.path, key));
     if (broken) issues.push(broken);
   }
 
@@ -119,8 +140,10 @@ function checkString(
     return issue(path, 'non_empty', 'must not be empty');
   }
 
-  if (spec.maxLength !== undefined && codePointLength(value) > spec.maxLength) {
-    return issue(path, 'max_length', `must be at most ${spec.maxLength} characters`);
+  // A string has no more code points than UTF-16 units, so only a long one needs counting.
+  const { maxLength } = spec;
+  if (maxLength !== undefined && value.length > maxLength && codePointLength(value) > maxLength) {
+    return issue(path, 'max_length', `must be at most ${maxLength} characters`);
   }
 
   return undefined;

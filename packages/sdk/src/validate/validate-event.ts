@@ -61,6 +61,8 @@ const EVENT_SPEC: ObjectSpec = {
   device_info: { kind: 'custom' },
 };
 
+const BODY_SPEC: ObjectSpec = { data: { kind: 'custom' } };
+
 const REQUIRED_FIELDS = ['event_name', 'action_source', 'event_time', 'event_id', 'user_data'];
 
 /** Lowercase `ss-<partner>`, the convention Pinterest documents (`ss-shopify`). */
@@ -117,7 +119,7 @@ export function validateRequestBody(
   options: ValidateOptions = {},
 ): ValidationIssue[] {
   if (!isPlainObject(body)) return [issue('body', 'type', 'must be an object: {"data": [...]}')];
-  const issues = checkObjectFields(body, { data: { kind: 'custom' } }, { path: '', level: 'body' });
+  const issues = checkObjectFields(body, BODY_SPEC, { path: '', level: 'body' });
   const data = body['data'];
   if (data === undefined) return [...issues, issue('data', 'required', 'is required')];
   if (!Array.isArray(data)) return [...issues, issue('data', 'type', 'must be an array of events')];
