@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEC_EVENT_NAMES } from '@pinterest-capi/sdk';
 
 import { main } from '../src/cli/run.js';
+import { diffSpecs } from '../src/setup/schema-diff.js';
 import type { SchemaChange } from '../src/setup/schema-diff.js';
+import type { OpenApiDocument } from '../src/setup/spec.js';
 import { pinnedSpecPath } from '../src/setup/spec.js';
 import { captureIo } from './support/cli-io.js';
 
@@ -144,6 +146,33 @@ describe('pinterest-capi schema diff', () => {
         breaking: false,
         detail: 'a new optional field',
       },
+    ]);
+  });
+
+  it('compares a schema that contains itself once, without walking into it forever', () => {
+    const withChild = () => {
+      const spec = JSON.parse(pinnedText) as Spec;
+      const event = eventSchema(spec);
+      spec.components.schemas['Node'] = {
+        type: 'object',
+        properties: { child: { $ref: '#/components/schemas/Node' } },
+      } as unknown as SchemaNode;
+      event.properties['custom_data']!.properties['tree'] = {
+        $ref: '#/components/schemas/Node',
+      } as unknown as SchemaNode;
+      return spec;
+    };
+
+    const newer = withChild();
+    newer.components.schemas['Node']!.properties['label'] = { type: 'string' } as SchemaNode;
+
+    const changes = diffSpecs(
+      withChild() as unknown as OpenApiDocument,
+      newer as unknown as OpenApiDocument,
+    );
+
+    expect(changes.map((change) => [change.location, change.kind, change.breaking])).toEqual([
+      ['request body data[].custom_data.tree.label', 'field_added', false],
     ]);
   });
 

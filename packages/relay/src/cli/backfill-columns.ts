@@ -42,7 +42,7 @@ const REQUIRED_FIELDS: readonly BackfillField[] = ['order_id', 'value', 'event_t
  * Headers recognised for each field, best first, compared after {@link headerKey}. The amount
  * prefers the subtotal: Pinterest recommends the value before tax and shipping (facts §2.3).
  */
-export const DEFAULT_HEADERS: Readonly<Record<BackfillField, readonly string[]>> = {
+const DEFAULT_HEADERS: Readonly<Record<BackfillField, readonly string[]>> = {
   order_id: ['order id', 'order number', 'order no', 'name'],
   value: ['value', 'subtotal', 'order subtotal amount', 'order subtotal', 'total', 'order total'],
   currency: ['currency', 'order currency'],
@@ -70,7 +70,7 @@ export const DEFAULT_HEADERS: Readonly<Record<BackfillField, readonly string[]>>
 export type ColumnMap = Partial<Record<BackfillField, string>>;
 
 /** `"Billing  Zip"`, `billing_zip` and `BillingZip`? The first two match: case and separators. */
-export function headerKey(header: string): string {
+function headerKey(header: string): string {
   return header
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
@@ -240,7 +240,7 @@ export const UTC_OFFSET = /^(?:[Zz]|[+-]\d{2}:?\d{2})$/;
  * Unix seconds of an order's creation time. A time without a UTC offset takes `--utc-offset`;
  * without one it is refused rather than guessed, as a wrong zone moves every order by hours.
  */
-export function readEventTime(
+function readEventTime(
   text: string | undefined,
   utcOffset: string | undefined,
 ): number | { reason: string } {

@@ -18,7 +18,7 @@ import { UsageError } from './usage-error.js';
  * (one 570 days old was seen) and partners send at most the last 7 days (facts §4.1), which is also
  * the SDK's default maximum age.
  */
-export const OFFLINE_WINDOW_DAYS = 7;
+const OFFLINE_WINDOW_DAYS = 7;
 const OFFLINE_WINDOW_SECONDS = OFFLINE_WINDOW_DAYS * 86_400;
 /** Clock skew tolerated for a creation time slightly ahead of this machine's clock. */
 const FUTURE_SKEW_SECONDS = 60;

@@ -166,7 +166,7 @@ export class ResultsWriter {
 }
 
 /** The journal of the batch in flight, beside the results file. */
-export function journalPath(resultsPath: string): string {
+function journalPath(resultsPath: string): string {
   return `${resultsPath}.inflight`;
 }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
   ConversionsClient,
+  MAX_EVENTS_PER_REQUEST,
   ValidationError,
   buildCheckoutEvent,
   chunkEvents,
@@ -166,9 +167,9 @@ function parseBackfillArgs(
     throw new UsageError(`--utc-offset must look like +02:00, -0500 or Z, got "${utcOffset}"`);
   }
 
-  const batchSize = Number(values['batch-size'] ?? MAX_BATCH);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
-    throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_BATCH}`);
+  const batchSize = Number(values['batch-size'] ?? MAX_EVENTS_PER_REQUEST);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_EVENTS_PER_REQUEST) {
+    throw new UsageError(`--batch-size must be a whole number from 1 to ${MAX_EVENTS_PER_REQUEST}`);
   }
 
   return {
@@ -181,7 +182,6 @@ function parseBackfillArgs(
 }
 
 /** Pinterest's limit of events per request. */
-const MAX_BATCH = 1000;
 
 function rejectBackfillOnly(values: Record<string, unknown>): void {
   const only = ['map', 'results', 'utc-offset', 'batch-size', 'resend-unconfirmed'].filter(
@@ -283,7 +283,11 @@ export async function runSend(argv: string[], io: CommandIo): Promise<number> {
  * OAuth token stored by `pinterest-capi auth` (refreshed first when it is close to expiring).
  */
 async function buildClient(args: SendArgs, io: CommandIo): Promise<ConversionsClient> {
-  const { send, problem } = await resolveCredentials(io.env);
+  // The environment's token wins without touching the token file (no read, lock or refresh).
+  const fromEnv = io.env['PINTEREST_ACCESS_TOKEN'];
+  const { send, problem } = fromEnv
+    ? { send: { token: fromEnv }, problem: undefined }
+    : await resolveCredentials(io.env);
   if (!send) {
     const why = problem ? ` (stored tokens set aside: ${problem})` : '';
     throw new UsageError(

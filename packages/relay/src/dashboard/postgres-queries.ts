@@ -77,6 +77,7 @@ function dashboardSql(s: string) {
     undelivered: `
       SELECT ad_account_id AS account, state, count(*) AS n FROM ${events}
       WHERE state IN ('pending', 'in_flight', 'failed', 'dead')
+        AND coalesce(consent_action, '') <> 'drop'
         AND received_at >= $2 AND received_at < $3 AND ${ACCOUNTS}
       GROUP BY 1, 2`,
     deadRows: `

@@ -73,6 +73,7 @@ const SQL = {
   undelivered: `
     SELECT ad_account_id AS account, state, count(*) AS n FROM events
     WHERE state IN ('pending', 'in_flight', 'failed', 'dead')
+      AND coalesce(consent_action, '') <> 'drop'
       AND received_at >= @since AND received_at < @until AND ${ACCOUNTS}
     GROUP BY ad_account_id, state`,
   deadRows: `

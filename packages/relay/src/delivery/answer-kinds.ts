@@ -44,13 +44,6 @@ const KIND_OF_FIELD: Readonly<Record<string, WarningKind>> = {
 export type UnexpectedAnswerKind =
   'unknown_status' | 'body_shape' | 'events_length_mismatch' | 'unknown_event_status';
 
-export const UNEXPECTED_ANSWER_KINDS: readonly UnexpectedAnswerKind[] = [
-  'unknown_status',
-  'body_shape',
-  'events_length_mismatch',
-  'unknown_event_status',
-];
-
 /** Statuses the spec documents for the events endpoint; any other 5xx is a documented `default`. */
 const DOCUMENTED_STATUSES = new Set([200, 400, 401, 403, 422, 429]);
 

@@ -153,7 +153,7 @@ function missingResidence(hasState: boolean, why: string): ValidationIssue {
 }
 
 /** True when `custom_data.opt_out_type` lists `LDP` (comma-separated, any case). */
-export function asksForLdp(event: WireEvent): boolean {
+function asksForLdp(event: WireEvent): boolean {
   const types = event.custom_data?.opt_out_type;
   if (typeof types !== 'string') return false;
   return types.split(',').some((type) => type.trim().toUpperCase() === 'LDP');

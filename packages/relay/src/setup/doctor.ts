@@ -127,7 +127,10 @@ const LOGIN_FIX =
   'run pinterest-capi auth login (with PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET set)';
 const RELAY_CHECK = 'relay reachable, queue healthy';
 
-/** An undelivered event older than this means delivery is stuck: past an hour, facts §4.1. */
+/**
+ * An undelivered event older than this means delivery is stuck: a quarter of the hour after which
+ * Pinterest counts an event as offline (facts §4.1), so the alarm comes while there is time.
+ */
 const STUCK_AFTER_SECONDS = 15 * 60;
 
 function pass(id: CheckId, name: string, detail: string): DoctorCheck {

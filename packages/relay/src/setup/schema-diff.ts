@@ -93,7 +93,7 @@ interface Site {
   location: string;
 }
 
-/** A schema on both sides, and the schemas already compared (recursive schemas end there). */
+/** A schema on both sides. */
 interface Pair {
   before: Schema;
   after: Schema;
@@ -178,17 +178,27 @@ function diffParameters(context: DiffContext, before: Schema, after: Schema): vo
   }
 }
 
-/** Compares two schemas at a site; `seen` stops recursive schemas. */
-function diffSchema(site: Site, raw: Pair, seen: Set<string>): void {
+/**
+ * Compares two schemas at a site. `seen` holds the pinned schemas on the path from the endpoint
+ * to here: a schema that contains itself (through a `$ref`) is compared once, where it first
+ * appears, and the walk stops when it comes back to it.
+ */
+function diffSchema(site: Site, raw: Pair, seen: Set<Schema>): void {
+  if (seen.has(raw.before)) return;
+  seen.add(raw.before);
+  try {
+    diffResolved(site, raw, seen);
+  } finally {
+    seen.delete(raw.before);
+  }
+}
+
+function diffResolved(site: Site, raw: Pair, seen: Set<Schema>): void {
   const { context } = site;
   const pair = {
     before: flatten(context.pinned, raw.before),
     after: flatten(context.newer, raw.after),
   };
-  const key = `${site.location}|${JSON.stringify(raw.before).slice(0, 200)}`;
-  if (seen.has(key)) return;
-  seen.add(key);
-
   if (diffTypes(site, pair)) return;
   diffValues(site, pair);
   if (site.direction === 'request') diffLimits(site, pair);
@@ -253,7 +263,7 @@ function diffLimits(site: Site, pair: Pair): void {
   }
 }
 
-function diffProperties(site: Site, pair: Pair, seen: Set<string>): void {
+function diffProperties(site: Site, pair: Pair, seen: Set<Schema>): void {
   const { context } = site;
   const was = asSchema(pair.before['properties']) ?? {};
   const is = asSchema(pair.after['properties']) ?? {};

@@ -5,7 +5,7 @@
  * previous one is already dead by the time the new one is written).
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -106,20 +106,10 @@ export async function writeTokens(path: string, tokens: StoredTokens): Promise<v
   }
 
   try {
-    await chmod(temporary, 0o600);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
-  }
-}
-
-/** The file's permission bits, e.g. `0o600`; undefined when it does not exist. */
-export async function fileMode(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).mode & 0o777;
-  } catch {
-    return undefined;
   }
 }
 

@@ -142,6 +142,8 @@ export function describeDashboardQueriesContract(
 
     it('counts queued, retrying and dead events received in the range, per account', async () => {
       await store.enqueue([
+        // Suppressed by consent: stored as dead, but not a dead letter of the funnel.
+        { ...newEvent('suppressed'), privacy: { consent: 'denied', consentAction: 'drop' } },
         newEvent('delivered'),
         newEvent('retrying'),
         newEvent('dead'),
