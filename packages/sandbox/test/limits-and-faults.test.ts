@@ -154,6 +154,22 @@ describe('injected faults', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('logs a call whose client gave up during the latency as unanswered, and still processes it', async () => {
+    await injectFault({ latencyMs: 400, calls: 1 });
+
+    const abandoned = sendOne(AbortSignal.timeout(100));
+
+    await expect(abandoned).rejects.toMatchObject({ name: 'TimeoutError' });
+    let processed = 0;
+    for (let waited = 0; processed === 0 && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      processed = (await request(`${sandbox.url}/__sandbox/events`)).body.events.length;
+    }
+
+    expect(processed).toBe(1);
+    expect(await callStatuses()).toEqual([0]);
+  });
+
   it('answers normally after a short injected latency', async () => {
     await injectFault({ latencyMs: 20, calls: 1 });
 

@@ -1,6 +1,6 @@
 /**
- * Auditing what a sandbox received against the relay's delivery promises: an event Pinterest
- * processed and answered is never sent again, and no rolling minute holds more calls than the
+ * Auditing what a sandbox received against the relay's delivery promises: an event the relay
+ * knows Pinterest processed is never sent again, and no rolling minute holds more calls than the
  * ad account's budget.
  */
 
@@ -10,13 +10,7 @@ export interface RecordedProcessing {
   event: { event_id: string };
 }
 
-/** One call, as `GET /__sandbox/calls` lists it (status 0: no answer was sent). */
-export interface RecordedCall {
-  status: number;
-  received_at: string;
-}
-
-/** An event processed again after Pinterest had answered for an earlier processing of it. */
+/** An event processed again after the relay had settled it as delivered. */
 export interface Resend {
   eventId: string;
   /** Arrival times of every processing of the event, in order. */
@@ -24,19 +18,21 @@ export interface Resend {
 }
 
 /**
- * The events processed again after an answered processing. A processing is answered when a call
- * that arrived at the same instant got a 200 or 422; a processing whose call the relay gave up on
- * (a timeout while the sandbox was still working) has no answered call, so processing it again is
- * the documented at-least-once case, not a resend. Two calls arriving in the same millisecond can
- * only hide a resend, never invent one.
+ * The events the sandbox processed again after the relay had heard Pinterest's answer for them
+ * and settled them as delivered (`settledAt`, epoch ms per event id, from the worker's
+ * `delivered` reports). Processing again before that is the documented at-least-once case: the
+ * relay gave up on a call the sandbox went on to process.
+ *
+ * The sandbox's own log cannot tell the two apart. It records the status it sent, and a call can
+ * be sent a 200 and still go unheard: the relay and the sandbox share one event loop in the
+ * soak, and after a stall the loop runs the relay's timeout before it reads an answer already
+ * waiting on the socket. Judging by what the relay settled keeps the check to the promise the
+ * relay makes: what it knows Pinterest processed, it never sends again.
  */
 export function findResends(
   processings: readonly RecordedProcessing[],
-  calls: readonly RecordedCall[],
+  settledAt: ReadonlyMap<string, number>,
 ): Resend[] {
-  const answered = new Set(
-    calls.filter((call) => call.status === 200 || call.status === 422).map((c) => c.received_at),
-  );
   const byEvent = new Map<string, string[]>();
   for (const processing of processings) {
     const times = byEvent.get(processing.event.event_id) ?? [];
@@ -46,10 +42,10 @@ export function findResends(
 
   const resends: Resend[] = [];
   for (const [eventId, times] of byEvent) {
-    const ordered = [...times].sort();
-    const firstAnswered = ordered.findIndex((time) => answered.has(time));
-    if (firstAnswered !== -1 && firstAnswered < ordered.length - 1) {
-      resends.push({ eventId, processings: ordered });
+    const settled = settledAt.get(eventId);
+    if (settled === undefined) continue;
+    if (times.some((time) => Date.parse(time) > settled)) {
+      resends.push({ eventId, processings: [...times].sort() });
     }
   }
 

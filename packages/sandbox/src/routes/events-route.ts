@@ -24,11 +24,20 @@ type Exchange = { request: FastifyRequest<EventsRequest>; reply: FastifyReply };
 /** When each call arrived, so a call held by latency is still dated by its arrival. */
 const arrivals = new WeakMap<object, number>();
 
+/** Calls already in the call log (or kept out of it), so none is recorded twice. */
+const logged = new WeakSet<object>();
+
 /** Serves the events endpoint and records every call to it. */
 export function registerEventsRoute(app: FastifyInstance, state: SandboxState): void {
   app.post<EventsRequest>(EVENTS_PATH, {
-    onRequest: (request, _reply, done) => {
+    onRequest: (request, reply, done) => {
       arrivals.set(request.raw, state.now());
+      // A client that gives up before the answer (a call held by latency past its timeout) gets
+      // none, and Fastify then runs no onResponse: the call is logged here with status 0, though
+      // the sandbox goes on to process its events, as Pinterest would.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) recordCall(state, request, 0);
+      });
       done();
     },
     // Every answered call is recorded here, including bodies Fastify itself refused to parse.
@@ -111,7 +120,9 @@ async function applyFaults(state: SandboxState, exchange: Exchange): Promise<boo
   const { request, reply } = exchange;
   const draw = state.faults.draw(state.now(), Math.random);
   if (draw.latencyMs > 0 && !(await state.sleep(draw.latencyMs))) {
-    // The sandbox closed or reset while the call was held: end it without an answer.
+    // The sandbox closed or reset while the call was held: end it without an answer, and keep
+    // it out of the call log, which the reset has just emptied.
+    logged.add(request.raw);
     reply.hijack();
     request.raw.socket.destroy();
     return true;
@@ -157,6 +168,8 @@ function invalidRequest(reply: FastifyReply, message: string): FastifyReply {
 }
 
 function recordCall(state: SandboxState, request: FastifyRequest, status: number): void {
+  if (logged.has(request.raw)) return;
+  logged.add(request.raw);
   const params = request.params as Partial<EventsRequest['Params']> | undefined;
   const query = request.query as Partial<EventsRequest['Querystring']> | undefined;
   state.recorder.recordCall({

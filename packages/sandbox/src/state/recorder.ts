@@ -16,7 +16,10 @@ export interface RecordedEvent {
 /** One call to the events endpoint as `GET /__sandbox/calls` shows it. */
 export interface RecordedCall {
   ad_account_id: string;
-  /** The HTTP status answered; 0 when no answer was sent (a `drop` or `timeout` fault). */
+  /**
+   * The HTTP status answered; 0 when no answer was sent (a `drop` or `timeout` fault) or the
+   * client gave up before it (a call held by latency past the client's timeout).
+   */
   status: number;
   num_events: number;
   received_at: string;
