@@ -24,7 +24,7 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { createApiKeyResolver } from './ingest/api-keys.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { erasureRoutes } from './privacy/erasure.js';
-import type { IngestTenant } from './ingest/routes.js';
+import type { IngestCounts, IngestTenant } from './ingest/routes.js';
 import { createLogger, logEvents } from './log-events.js';
 import { RelayMetrics } from './metrics.js';
 import { registerOpsRoutes } from './ops/routes.js';
@@ -32,7 +32,7 @@ import { GroupCommitter } from './queue/group-commit.js';
 import { PostgresStore, isPostgresUrl } from './queue/postgres-store.js';
 import { SqliteStore } from './queue/sqlite-store.js';
 import type { PostgresPacer } from './queue/postgres-pacer.js';
-import type { EventStore } from './queue/store.js';
+import type { EventStore, NewEvent } from './queue/store.js';
 import { registerTagJsRoute } from './tag-js/route.js';
 import { webhookRoutes } from './webhooks/routes.js';
 
@@ -96,37 +96,28 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       tenant.apiKeys.map((key) => ({ key, tenant: ingestTenant(tenant, config) })),
     ),
   );
-  await app.register(
-    ingestRoutes({
-      authenticate: tenants,
-      enqueue: (events) => committer.enqueue(events),
-      onStored: (adAccountId, accepted) => {
-        worker.notify(adAccountId, accepted);
-      },
-      isAccepting: () => accepting,
-      onResults: (source, counts) => {
-        metrics.ingestEvents.inc({ outcome: 'accepted', source }, counts.accepted);
-        metrics.ingestEvents.inc({ outcome: 'duplicate', source }, counts.duplicates);
-        metrics.ingestEvents.inc({ outcome: 'rejected', source }, counts.rejected);
-      },
-    }),
-  );
+  // What both ways in (the API and the platforms' webhooks) share: the commit, the wake-up of the
+  // worker, the shutdown gate and the ingest counters.
+  const intake = {
+    enqueue: (events: readonly NewEvent[]) => committer.enqueue(events),
+    onStored: (adAccountId: string, accepted: number) => {
+      worker.notify(adAccountId, accepted);
+    },
+    isAccepting: () => accepting,
+    onResults: (source: string, counts: IngestCounts) => {
+      metrics.ingestEvents.inc({ outcome: 'accepted', source }, counts.accepted);
+      metrics.ingestEvents.inc({ outcome: 'duplicate', source }, counts.duplicates);
+      metrics.ingestEvents.inc({ outcome: 'rejected', source }, counts.rejected);
+    },
+  };
+  await app.register(ingestRoutes({ authenticate: tenants, ...intake }));
   await app.register(
     webhookRoutes({
       tenants: config.tenants.map((tenant) => ({
         ...ingestTenant(tenant, config),
         webhookSecrets: tenant.webhookSecrets,
       })),
-      enqueue: (events) => committer.enqueue(events),
-      onStored: (adAccountId, accepted) => {
-        worker.notify(adAccountId, accepted);
-      },
-      isAccepting: () => accepting,
-      onResults: (source, counts) => {
-        metrics.ingestEvents.inc({ outcome: 'accepted', source }, counts.accepted);
-        metrics.ingestEvents.inc({ outcome: 'duplicate', source }, counts.duplicates);
-        metrics.ingestEvents.inc({ outcome: 'rejected', source }, counts.rejected);
-      },
+      ...intake,
     }),
   );
   await app.register(

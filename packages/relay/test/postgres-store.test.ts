@@ -19,6 +19,7 @@ import {
   sha256,
   wireEvent,
 } from './store-contract.js';
+import type { RawColumns } from './store-contract.js';
 import {
   TEST_DATABASE_URL,
   adminPool,
@@ -50,6 +51,14 @@ describeStoreContract('PostgresStore', async () => {
     cleanup: async () => {
       await store.close();
       await dropSchema(admin, schema);
+    },
+    rawColumns: async (adAccountId, eventId) => {
+      const { rows } = await admin.query<RawColumns>(
+        `SELECT client_ip_address AS "clientIpAddress", client_user_agent AS "clientUserAgent"
+         FROM ${escapeIdentifier(schema)}.events WHERE ad_account_id = $1 AND event_id = $2`,
+        [adAccountId, eventId],
+      );
+      return rows[0];
     },
   };
 });

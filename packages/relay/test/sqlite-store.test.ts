@@ -23,6 +23,7 @@ import {
   sha256,
   wireEvent,
 } from './store-contract.js';
+import type { RawColumns } from './store-contract.js';
 
 describeStoreContract('SqliteStore', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'relay-sqlite-contract-'));
@@ -38,6 +39,20 @@ describeStoreContract('SqliteStore', async () => {
     cleanup: async () => {
       await store.close();
       await rm(dir, { recursive: true, force: true });
+    },
+    rawColumns: (adAccountId, eventId) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        const row = db
+          .prepare<[string, string], RawColumns>(
+            `SELECT client_ip_address AS clientIpAddress, client_user_agent AS clientUserAgent
+             FROM events WHERE ad_account_id = ? AND event_id = ?`,
+          )
+          .get(adAccountId, eventId);
+        return Promise.resolve(row);
+      } finally {
+        db.close();
+      }
     },
   };
 });

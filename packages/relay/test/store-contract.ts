@@ -17,6 +17,17 @@ export interface StoreHarness {
   reopen(): Promise<EventStore>;
   /** Closes whichever store is current and deletes the database. */
   cleanup(): Promise<void>;
+  /**
+   * Reads one event's raw IP address and user agent columns straight from the database, past the
+   * store, since no store method shows them once they are gone. Undefined when there is no row.
+   */
+  rawColumns(adAccountId: string, eventId: string): Promise<RawColumns | undefined>;
+}
+
+/** The two columns that hold an event's raw personal data, as the database holds them. */
+export interface RawColumns {
+  clientIpAddress: string | null;
+  clientUserAgent: string | null;
 }
 
 export const ACCOUNT = '549755885175';
@@ -747,6 +758,10 @@ function describePrivacy(ctx: Ctx): void {
       expect(record?.lastError).toBe('suppressed by consent');
       expect(record?.privacy).toEqual({ consent: 'denied', consentAction: 'drop' });
       expect(await ctx.store.accountsWithWork()).toEqual([]);
+      expect(await ctx.harness.rawColumns(ACCOUNT, 'e-1')).toEqual({
+        clientIpAddress: null,
+        clientUserAgent: null,
+      });
     });
 
     it('never replays an event suppressed by consent', async () => {

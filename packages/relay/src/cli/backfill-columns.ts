@@ -8,12 +8,9 @@ import type { CheckoutInput, CheckoutItem } from '@pinterest-capi/sdk';
 
 import { UsageError } from './usage-error.js';
 
-/** Checkout fields a column can feed; `item_*` columns build one line item per row. */
-export const BACKFILL_FIELDS = [
-  'order_id',
-  'value',
+/** Fields whose cell goes into the checkout as it is, under the same name. */
+const PLAIN_FIELDS = [
   'currency',
-  'event_time',
   'email',
   'phone',
   'first_name',
@@ -27,6 +24,14 @@ export const BACKFILL_FIELDS = [
   'user_agent',
   'click_id',
   'event_id',
+] as const;
+
+/** Checkout fields a column can feed; `item_*` columns build one line item per row. */
+export const BACKFILL_FIELDS = [
+  'order_id',
+  'value',
+  'event_time',
+  ...PLAIN_FIELDS,
   'item_id',
   'item_name',
   'item_price',
@@ -160,23 +165,6 @@ export interface MappedRow {
   item: CheckoutItem | undefined;
 }
 
-const USER_FIELDS = [
-  'currency',
-  'email',
-  'phone',
-  'first_name',
-  'last_name',
-  'city',
-  'state',
-  'zip',
-  'country',
-  'external_id',
-  'ip',
-  'user_agent',
-  'click_id',
-  'event_id',
-] as const satisfies readonly BackfillField[];
-
 /**
  * Reads one CSV row through the column map. Blank cells count as absent; a Shopify order name's
  * `#` is dropped (`#1001` → `1001`); amounts lose currency signs and thousands separators.
@@ -193,7 +181,7 @@ export function mapRow(
   };
 
   const checkout: MappedRow['checkout'] = {};
-  for (const field of USER_FIELDS) {
+  for (const field of PLAIN_FIELDS) {
     const value = cell(field);
     if (value !== undefined) checkout[field] = value;
   }

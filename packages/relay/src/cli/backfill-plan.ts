@@ -4,13 +4,13 @@
  * group the line items of one order, apply the 7-day age guard, and build the offline checkout,
  * or say why the row is skipped.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ValidationError, buildCheckoutEvent, deriveEventId } from '@pinterest-capi/sdk';
 import type { CheckoutInput, CheckoutItem, PrepareOptions, WireEvent } from '@pinterest-capi/sdk';
 
 import { mapRow } from './backfill-columns.js';
 import type { ColumnMap, MappedRow } from './backfill-columns.js';
+import { readInputText } from './input.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -32,14 +32,7 @@ export type PlannedRow = { row: number; orderId: string; eventId: string } & (
 export async function readCsvRows(
   file: string,
 ): Promise<{ headers: string[]; rows: Record<string, string>[] }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-    );
-  }
+  const text = await readInputText(file);
 
   let headers: string[] = [];
   try {

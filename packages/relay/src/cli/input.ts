@@ -38,20 +38,27 @@ export async function readStream(stream: NodeJS.ReadableStream): Promise<string>
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Reads a file as UTF-8 text, or stdin when `path` is `-` and a stream is given.
+ *
+ * @throws UsageError naming the file and the system's reason (`ENOENT`, `EACCES`…).
+ */
+export async function readInputText(path: string, stdin?: NodeJS.ReadableStream): Promise<string> {
+  const fromStdin = path === '-' && stdin !== undefined;
+  try {
+    return fromStdin ? await readStream(stdin) : await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`cannot read ${fromStdin ? 'stdin' : path}: ${reason}`);
+  }
+}
+
 /** Reads a file (or stdin when `path` is `-`) into records. */
 export async function readRecords(
   path: string,
   options: { format?: InputFormat | undefined; stdin: NodeJS.ReadableStream },
 ): Promise<unknown[]> {
-  let text: string;
-
-  try {
-    text = path === '-' ? await readStream(options.stdin) : await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`cannot read ${path === '-' ? 'stdin' : path}: ${reason}`);
-  }
-
+  const text = await readInputText(path, options.stdin);
   return parseRecords(text, options.format ?? detectFormat(path, text));
 }
 

@@ -3,13 +3,13 @@
  * `pinterest-capi schema diff NEWER_SPEC.json`: what a newer published Pinterest v5 spec changes in
  * the operations this project calls, compared with the spec it was built against.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { diffSpecs } from '../setup/schema-diff.js';
 import type { SchemaChange } from '../setup/schema-diff.js';
 import { pinnedSpec, pinnedSpecVersion } from '../setup/spec.js';
 import type { OpenApiDocument } from '../setup/spec.js';
+import { readInputText } from './input.js';
 import type { CommandIo } from './io.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -69,14 +69,7 @@ export async function runSchema(argv: string[], io: CommandIo): Promise<number> 
 }
 
 async function readSpec(file: string): Promise<OpenApiDocument> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-    );
-  }
+  const text = await readInputText(file);
 
   let parsed: unknown;
   try {

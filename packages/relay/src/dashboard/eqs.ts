@@ -3,9 +3,13 @@
  * Pinterest's Event Quality Score for the dashboard's match-quality panel: the OAuth token stored
  * by `pinterest-capi auth login` when there is one (refreshed before it expires), else a
  * client-credentials token with `ads:read` (the conversion token cannot read EQS, facts §6), then
- * `GET /ad_accounts/{id}/conversion_eqs?lookback_period=1d`, both cached briefly so a page that
- * refreshes every few seconds calls Pinterest about once a minute.
+ * the last day's score, both cached briefly so a page that refreshes every few seconds calls
+ * Pinterest about once a minute. The calls themselves and the wire format are `setup/eqs`'s.
  */
+import type { ApiTarget } from '../setup/api.js';
+import { describeEqsFailure, fetchEqs, requestEqsAppToken } from '../setup/eqs.js';
+import type { EqsItem } from '../setup/eqs.js';
+import type { OAuthClient } from '../setup/oauth.js';
 
 /** The identifiers and signals EQS reports coverage for, in the order the page shows them. */
 export const EQS_COMPONENTS = [
@@ -58,45 +62,33 @@ export class EqsError extends Error {
   override name = 'EqsError';
 }
 
-interface EqsItem {
-  overall_status?: string;
-  ingestion_source?: string;
-  source_platform?: string;
-  quality_components?: Record<
-    string,
-    Record<
-      string,
-      { coverage?: number; overlap?: number; issues?: { name?: string; reason?: string }[] }
-    >
-  >;
-}
-
 /**
- * Reads Event Quality Score with an app's client credentials.
+ * Reads Event Quality Score with the stored OAuth token, else with the app's client credentials.
  *
  * @example
  * const eqs = new EqsReader({ apiBaseUrl, clientId, clientSecret });
  * const summary = await eqs.read('549755885175');
  */
 export class EqsReader {
-  readonly #options: Required<
-    Omit<EqsReaderOptions, 'fetch' | 'clientId' | 'clientSecret' | 'storedToken'>
-  > &
-    Pick<EqsReaderOptions, 'clientId' | 'clientSecret' | 'storedToken'> & { fetch: typeof fetch };
+  readonly #target: ApiTarget;
+  readonly #client: OAuthClient | undefined;
+  readonly #storedToken: (() => Promise<string | undefined>) | undefined;
+  readonly #now: () => number;
+  readonly #cacheMs: number;
   #token: { value: string; expiresAt: number } | undefined;
   readonly #answers = new Map<string, { at: number; summary: EqsSummary }>();
 
   constructor(options: EqsReaderOptions) {
-    this.#options = {
-      fetch: options.fetch ?? globalThis.fetch,
-      now: options.now ?? Date.now,
-      cacheMs: options.cacheMs ?? 60_000,
+    this.#target = {
+      baseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
+      fetch: options.fetch,
       timeoutMs: options.timeoutMs ?? 10_000,
-      apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      storedToken: options.storedToken,
     };
+    const { clientId, clientSecret } = options;
+    this.#client = clientId && clientSecret ? { clientId, clientSecret } : undefined;
+    this.#storedToken = options.storedToken;
+    this.#now = options.now ?? Date.now;
+    this.#cacheMs = options.cacheMs ?? 60_000;
   }
 
   /**
@@ -105,78 +97,47 @@ export class EqsReader {
    * @throws EqsError when the token or the score cannot be had.
    */
   async read(adAccountId: string): Promise<EqsSummary> {
-    const now = this.#options.now();
+    const now = this.#now();
     const cached = this.#answers.get(adAccountId);
-    if (cached && now - cached.at < this.#options.cacheMs) return cached.summary;
+    if (cached && now - cached.at < this.#cacheMs) return cached.summary;
     const token = await this.#accessToken(now);
-    const url =
-      `${this.#options.apiBaseUrl}/ad_accounts/${encodeURIComponent(adAccountId)}` +
-      '/conversion_eqs?lookback_period=1d';
-    const body = await this.#call('reading the score', url, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (!Array.isArray(body)) throw new EqsError('reading the score: the answer is not a list');
-    const summary = summarize(body as EqsItem[]);
+    const answer = await fetchEqs(this.#target, { token, adAccountId, lookback: '1d' });
+    if (answer.body === undefined) {
+      // A refused app token is dropped, so the next read asks for a new one.
+      if (answer.status === 401) this.#token = undefined;
+      throw new EqsError(`reading the score: ${describeEqsFailure(answer)}`);
+    }
+
+    const summary = summarize(answer.body);
     this.#answers.set(adAccountId, { at: now, summary });
     return summary;
   }
 
   async #accessToken(now: number): Promise<string> {
     let storedProblem = '';
-    const stored = await this.#options.storedToken?.().catch((error: unknown) => {
+    const stored = await this.#storedToken?.().catch((error: unknown) => {
       storedProblem = ` (stored tokens set aside: ${(error as Error).message})`;
       return undefined;
     });
     if (stored !== undefined) return stored;
     if (this.#token && this.#token.expiresAt > now) return this.#token.value;
-    const { clientId, clientSecret, apiBaseUrl } = this.#options;
-    if (!clientId || !clientSecret) {
+    if (!this.#client) {
       throw new EqsError(
         'no OAuth token: run pinterest-capi auth login, or set PINTEREST_CLIENT_ID and ' +
           `PINTEREST_CLIENT_SECRET${storedProblem}`,
       );
     }
 
-    const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
-    const body = (await this.#call('getting an ads:read token', `${apiBaseUrl}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ads:read' }).toString(),
-    })) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof body.access_token !== 'string') {
-      throw new EqsError('getting an ads:read token: the answer has no access_token');
+    const answer = await requestEqsAppToken(this.#target, this.#client);
+    if (answer.body === undefined) {
+      throw new EqsError(`getting an ads:read token: ${describeEqsFailure(answer)}`);
     }
 
-    const lifetimeMs = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 3_600_000;
+    const { access_token: value, expires_in: lifetime } = answer.body;
+    const lifetimeMs = Number.isFinite(lifetime) ? lifetime * 1000 : 3_600_000;
     // Renewed a minute early, so a token never expires between the check and the call.
-    this.#token = { value: body.access_token, expiresAt: now + lifetimeMs - 60_000 };
-    return body.access_token;
-  }
-
-  async #call(step: string, url: string, init: RequestInit): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await this.#options.fetch(url, {
-        ...init,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (error) {
-      const cause = error instanceof Error ? error.name : 'error';
-      throw new EqsError(`${step}: Pinterest did not answer (${cause})`);
-    }
-
-    const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      if (response.status === 401) this.#token = undefined;
-      const message = (body as { message?: unknown } | undefined)?.message;
-      const detail = typeof message === 'string' ? `: ${message.slice(0, 200)}` : '';
-      throw new EqsError(`${step}: HTTP ${response.status}${detail}`);
-    }
-
-    return body;
+    this.#token = { value, expiresAt: now + lifetimeMs - 60_000 };
+    return value;
   }
 }
 

@@ -3,6 +3,8 @@
  * One event's whole path, as the dashboard's lookup shows it: when it happened, when the relay
  * stored it, how many calls it took, what Pinterest answered, and where it is now.
  */
+import { shownStateOf } from '../ops/event-state.js';
+import type { ShownEventState } from '../ops/event-state.js';
 import type { LookupMatch } from './queries.js';
 
 export type PathStepKind =
@@ -30,7 +32,7 @@ export interface EventPath {
   adAccountId: string;
   eventName: string;
   /** The state as `GET /v1/events/{event_id}` names it. */
-  state: 'queued' | 'sending' | 'retrying' | 'delivered' | 'dead' | 'suppressed';
+  state: ShownEventState;
   value: string | null;
   currency: string | null;
   attempts: number;
@@ -45,14 +47,6 @@ export interface EventPath {
   steps: PathStep[];
 }
 
-const STATE_NAMES = {
-  pending: 'queued',
-  in_flight: 'sending',
-  failed: 'retrying',
-  delivered: 'delivered',
-  dead: 'dead',
-} as const;
-
 /** Describes a stored event's path, oldest step first. */
 export function describePath(match: LookupMatch): EventPath {
   const delayMs =
@@ -62,7 +56,7 @@ export function describePath(match: LookupMatch): EventPath {
     orderId: match.orderId,
     adAccountId: match.adAccountId,
     eventName: match.eventName,
-    state: match.privacy?.consentAction === 'drop' ? 'suppressed' : STATE_NAMES[match.state],
+    state: shownStateOf(match),
     value: match.value,
     currency: match.currency,
     attempts: match.attempts,

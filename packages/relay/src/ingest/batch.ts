@@ -14,7 +14,7 @@ import type {
   WireEvent,
 } from '@pinterest-capi/sdk';
 
-import { DEFAULT_PRIVACY_POLICY, applyPrivacy, readConsent } from '../privacy/policy.js';
+import { buildWithPrivacy, splitConsent } from '../privacy/policy.js';
 import type { PrivacyOutcome, PrivacyPolicy } from '../privacy/policy.js';
 import type { EnqueueResult, NewEvent } from '../queue/store.js';
 import { RelayHttpError } from './errors.js';
@@ -52,7 +52,7 @@ export interface BatchOptions {
   queue: EventQueue;
   /**
    * The tenant's consent and LDP rules.
-   * @default {@link DEFAULT_PRIVACY_POLICY} (denied consent dropped, no LDP by state)
+   * @default `DEFAULT_PRIVACY_POLICY` (denied consent dropped, no LDP by state)
    */
   privacy?: PrivacyPolicy | undefined;
 }
@@ -105,26 +105,20 @@ export async function ingestBatch(
 }
 
 /**
- * Reads the relay-level consent, builds the wire event with the SDK, then applies the tenant's
- * privacy rules; any broken rule becomes the item's rejection.
+ * Takes the relay-level consent out of the item, then builds the wire event with the SDK under
+ * the tenant's privacy rules; any broken rule becomes the item's rejection.
  */
 function prepareItem(
   build: Builder,
   item: unknown,
   options: BatchOptions,
 ): PrivacyOutcome | ValidationError {
-  const reading = readConsent(item);
-  if ('rule' in reading) return new ValidationError([reading]);
-  let event: WireEvent;
-  try {
-    event = build(reading.item, options.prepare);
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-
-  const outcome = applyPrivacy(event, reading.consent, options.privacy ?? DEFAULT_PRIVACY_POLICY);
-  return 'rule' in outcome ? new ValidationError([outcome]) : outcome;
+  const { consent, item: input } = splitConsent(item);
+  return buildWithPrivacy({
+    consent,
+    build: () => build(input, options.prepare),
+    policy: options.privacy,
+  });
 }
 
 function storedEvent(prepared: PrivacyOutcome, options: BatchOptions): NewEvent {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { readBearerToken } from '../ingest/api-keys.js';
 import type { RelayMetrics } from '../metrics.js';
 import type { EventRecord, EventStore } from '../queue/store.js';
+import { shownStateOf } from './event-state.js';
 
 export interface AccountHealth {
   adAccountId: string;
@@ -100,30 +101,30 @@ export function describeRecord(record: EventRecord): Record<string, unknown> {
     ...privacyView(record),
   };
 
-  switch (record.state) {
+  const state = shownStateOf(record);
+  switch (state) {
     case 'delivered':
       return {
         ...base,
-        state: 'delivered',
+        state,
         delivered_at: iso(record.deliveredAt),
         pinterest: { status: 'processed', warning_message: record.warning ?? null },
       };
+    case 'suppressed':
+      return { ...base, state, reason: record.lastError };
     case 'dead':
-      if (record.privacy?.consentAction === 'drop') {
-        return { ...base, state: 'suppressed', reason: record.lastError };
-      }
-
-      return { ...base, state: 'dead', reason: record.lastError, last_status: record.lastStatus };
-    case 'failed':
+      return { ...base, state, reason: record.lastError, last_status: record.lastStatus };
+    case 'retrying':
       return {
         ...base,
-        state: 'retrying',
+        state,
         next_attempt_at: iso(record.nextAttemptAt),
         last_error: record.lastError,
         last_status: record.lastStatus,
       };
-    default:
-      return { ...base, state: record.state === 'in_flight' ? 'sending' : 'queued' };
+    case 'sending':
+    case 'queued':
+      return { ...base, state };
   }
 }
 

@@ -1,4 +1,4 @@
-import { buildCheckoutEvent, sha256Hex } from '@pinterest-capi/sdk';
+import { ValidationError, buildCheckoutEvent, sha256Hex } from '@pinterest-capi/sdk';
 import type { CheckoutInput, WireEvent } from '@pinterest-capi/sdk';
 import { describe, expect, it } from 'vitest';
 
@@ -6,8 +6,9 @@ import {
   DEFAULT_PRIVACY_POLICY,
   LDP_REQUIRES_STATE_AND_COUNTRY,
   applyPrivacy,
+  buildWithPrivacy,
   parseConsent,
-  readConsent,
+  splitConsent,
 } from './policy.js';
 import type { PrivacyOutcome, PrivacyPolicy } from './policy.js';
 
@@ -33,30 +34,32 @@ const withStates = (states: readonly string[] | 'all_us'): PrivacyPolicy => ({
   ldp: { states },
 });
 
-describe('readConsent', () => {
-  it('reads a missing consent as unknown and leaves the item without the field', () => {
-    const item = { order_id: '1', value: 1 };
-
-    expect(readConsent(item)).toEqual({ consent: 'unknown', item });
-    expect(readConsent({ ...item, consent: null })).toEqual({ consent: 'unknown', item });
-  });
-
+describe('splitConsent', () => {
   it('removes consent from a copy and leaves the caller object unchanged', () => {
     const item = { order_id: '1', consent: 'denied' };
 
-    const reading = readConsent(item);
+    const split = splitConsent(item);
 
-    expect(reading).toEqual({ consent: 'denied', item: { order_id: '1' } });
+    expect(split).toEqual({ consent: 'denied', item: { order_id: '1' } });
     expect(item).toEqual({ order_id: '1', consent: 'denied' });
+  });
+
+  it('returns anything but a plain object as it came, with no consent', () => {
+    expect(splitConsent('not an event')).toEqual({ consent: undefined, item: 'not an event' });
+    expect(splitConsent([1])).toEqual({ consent: undefined, item: [1] });
+  });
+});
+
+describe('parseConsent', () => {
+  it('reads a missing consent as unknown', () => {
+    expect(parseConsent(undefined)).toBe('unknown');
+    expect(parseConsent(null)).toBe('unknown');
   });
 
   it.each([['yes'], [true], ['DENIED'], [0]])(
     'rejects consent %j naming the field and rule',
     (value) => {
-      expect(readConsent({ order_id: '1', consent: value })).toMatchObject({
-        path: 'consent',
-        rule: 'enum',
-      });
+      expect(parseConsent(value)).toMatchObject({ path: 'consent', rule: 'enum' });
     },
   );
 
@@ -67,6 +70,72 @@ describe('readConsent', () => {
       'unknown',
     ]);
     expect(parseConsent('maybe')).toMatchObject({ path: 'consent', rule: 'enum' });
+  });
+});
+
+describe('buildWithPrivacy', () => {
+  const input = { order_id: '1001', value: '72.39', email: 'shopper@example.com' };
+  const build = () => buildCheckoutEvent(input, { now: NOW });
+
+  it('builds the event and applies the policy, dropping denied consent by default', () => {
+    const result = buildWithPrivacy({ consent: 'denied', build });
+
+    expect(result).toEqual({
+      event: build(),
+      privacy: { consent: 'denied', consentAction: 'drop', ldpRule: undefined },
+    });
+  });
+
+  it('reads a missing consent as unknown and applies the given policy', () => {
+    const policy: PrivacyPolicy = { consent: { denied: 'drop', unknown: 'opt_out' } };
+
+    const result = buildWithPrivacy({ consent: undefined, build, policy });
+
+    expect(result).toMatchObject({
+      event: { opt_out: true },
+      privacy: { consent: 'unknown', consentAction: 'opt_out' },
+    });
+  });
+
+  it('rejects a bad consent value before building the event', () => {
+    let built = false;
+
+    const result = buildWithPrivacy({
+      consent: 'yes',
+      build: () => {
+        built = true;
+        return build();
+      },
+    });
+
+    expect(result).toBeInstanceOf(ValidationError);
+    expect((result as ValidationError).issues).toMatchObject([{ path: 'consent', rule: 'enum' }]);
+    expect(built).toBe(false);
+  });
+
+  it("answers the SDK's own rejection and an LDP rule the event breaks as issues", () => {
+    const invalid = buildWithPrivacy({
+      consent: 'granted',
+      build: () => buildCheckoutEvent({ ...input, value: 'lots' }, { now: NOW }),
+    });
+    const ldp = buildWithPrivacy({
+      consent: 'granted',
+      build: () => ({ ...build(), custom_data: { ...build().custom_data, opt_out_type: 'LDP' } }),
+    });
+
+    expect(invalid).toBeInstanceOf(ValidationError);
+    expect(ldp).toBeInstanceOf(ValidationError);
+    expect((ldp as ValidationError).issues).toMatchObject([
+      { rule: LDP_REQUIRES_STATE_AND_COUNTRY },
+    ]);
+  });
+
+  it('lets an error other than a validation error through', () => {
+    const failing = () => {
+      throw new RangeError('boom');
+    };
+
+    expect(() => buildWithPrivacy({ consent: 'granted', build: failing })).toThrow(RangeError);
   });
 });
 

@@ -15,8 +15,11 @@
  *   country, or the US without a state) is rejected too: whether LDP applies cannot be decided,
  *   and sending it unflagged could break the law the tenant configured it for. An event with
  *   neither is sent without the flag (nothing says where the user lives).
+ *
+ * Ingest and the webhooks both go through {@link buildWithPrivacy}, so the two apply the same rules
+ * in the same order.
  */
-import { sha256Hex } from '@pinterest-capi/sdk';
+import { ValidationError, sha256Hex } from '@pinterest-capi/sdk';
 import type { ValidationIssue, WireEvent } from '@pinterest-capi/sdk';
 
 import type { ConsentAction, ConsentValue, EventPrivacy, LdpRule } from '../queue/store.js';
@@ -52,25 +55,25 @@ export const LDP_REQUIRES_STATE_AND_COUNTRY = 'ldp_requires_state_and_country';
 
 const CONSENT_VALUES: ReadonlySet<string> = new Set(['granted', 'denied', 'unknown']);
 
-/** An item with its relay-level `consent` field read and removed. */
-export interface ConsentReading {
-  consent: ConsentValue;
+/** An ingested item with its relay-level `consent` field taken out. */
+export interface ConsentSplit {
+  /** The field's value as sent, not yet read: see {@link parseConsent}. */
+  consent: unknown;
   /** The item without `consent`, ready for the SDK (which would refuse an unknown field). */
   item: unknown;
 }
 
 /**
- * Reads and removes the relay-level `consent` field of an ingested item. Absent or null means
- * `unknown`. The caller's object is left as it was.
+ * Takes the relay-level `consent` field out of an ingested item. Anything but a plain object is
+ * returned as it came, with no consent. The caller's object is left as it was.
  */
-export function readConsent(item: unknown): ConsentReading | ValidationIssue {
+export function splitConsent(item: unknown): ConsentSplit {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    return { consent: 'unknown', item };
+    return { consent: undefined, item };
   }
 
   const { consent, ...rest } = item as Record<string, unknown>;
-  const value = parseConsent(consent);
-  return typeof value === 'object' ? value : { consent: value, item: rest };
+  return { consent, item: rest };
 }
 
 /**
@@ -115,6 +118,45 @@ export function applyPrivacy(
   let result: WireEvent = consentAction === 'opt_out' ? { ...event, opt_out: true } : event;
   if (ldp !== undefined) result = withLdpFlag(result);
   return { event: result, privacy: { consent, consentAction, ldpRule: ldp } };
+}
+
+/** What {@link buildWithPrivacy} makes one event from. */
+export interface PrivateBuild {
+  /**
+   * The consent signal as it came: an ingested item's `consent` field, or the `pinterest_consent`
+   * a page left on a webhook's order. Absent or null is `unknown`.
+   */
+  consent: unknown;
+  /** Builds the wire event with the SDK, which throws a `ValidationError` for a bad input. */
+  build: () => WireEvent;
+  /** The tenant's rules. @default {@link DEFAULT_PRIVACY_POLICY} */
+  policy?: PrivacyPolicy | undefined;
+}
+
+/**
+ * The one way an ingested item or a webhook's order becomes an event ready to store: reads the
+ * consent signal, builds the event with the SDK, then applies the tenant's consent policy (send,
+ * send with `opt_out`, or drop as suppressed) and LDP rules with {@link applyPrivacy}. The consent
+ * is read before the event is built, so a bad value is the only issue reported.
+ *
+ * @returns The event and the rules that applied, or a `ValidationError` whose issues say why the
+ *   item is rejected: a consent value other than the three, the SDK's own issues, or a broken LDP
+ *   rule.
+ * @throws Whatever `build` throws other than a `ValidationError`.
+ */
+export function buildWithPrivacy(input: PrivateBuild): PrivacyOutcome | ValidationError {
+  const consent = parseConsent(input.consent);
+  if (typeof consent === 'object') return new ValidationError([consent]);
+  let event: WireEvent;
+  try {
+    event = input.build();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+
+  const outcome = applyPrivacy(event, consent, input.policy ?? DEFAULT_PRIVACY_POLICY);
+  return 'rule' in outcome ? new ValidationError([outcome]) : outcome;
 }
 
 function ldpRuleOf(

@@ -10,18 +10,6 @@
 
 import { EVENT_RECORD_COLUMNS } from './stored-event.js';
 
-/** A row as a claim hands it out. */
-export interface PgClaimRow {
-  id: number;
-  ad_account_id: string;
-  event_id: string;
-  payload: string;
-  client_ip_address: string | null;
-  client_user_agent: string | null;
-  attempts: number;
-  received_at: number;
-}
-
 /** The store's statements; each is a SQL text for the store's schema. */
 export interface PostgresStatements {
   insert: string;
@@ -78,20 +66,20 @@ export function postgresStatements(s: string): PostgresStatements {
 function insertSql(events: string): string {
   return `
 INSERT INTO ${events} (ad_account_id, event_id, event_name, event_time, source, received_at,
-  payload, client_ip_address, client_user_agent, next_attempt_at, order_id,
+  payload, client_ip_address, client_user_agent, order_id,
   has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
-  state, last_error, consent, consent_action, ldp_rule)
+  state, next_attempt_at, last_error, consent, consent_action, ldp_rule)
 SELECT account, event_id, event_name, event_time, source, received_at,
-  payload, ip, user_agent, CASE WHEN state = 'dead' THEN NULL ELSE received_at END, order_id,
+  payload, ip, user_agent, order_id,
   has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
-  state, last_error, consent, consent_action, ldp_rule
+  state, next_attempt_at, last_error, consent, consent_action, ldp_rule
 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
   $7::text[], $8::text[], $9::text[], $10::text[],
   $11::smallint[], $12::smallint[], $13::smallint[], $14::smallint[], $15::smallint[],
-  $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
+  $16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[])
   AS batch(account, event_id, event_name, event_time, source, received_at, payload, ip, user_agent,
     order_id, has_em, has_ph, has_ip_ua, has_click_id, has_external_id,
-    state, last_error, consent, consent_action, ldp_rule)
+    state, next_attempt_at, last_error, consent, consent_action, ldp_rule)
 ON CONFLICT (ad_account_id, event_id) DO NOTHING
 RETURNING ad_account_id, event_id`;
 }

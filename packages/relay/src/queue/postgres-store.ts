@@ -22,9 +22,9 @@ import {
 } from './postgres-migrations.js';
 import type { PostgresMigration } from './postgres-migrations.js';
 import { postgresStatements } from './postgres-statements.js';
-import type { PgClaimRow, PostgresStatements } from './postgres-statements.js';
+import type { PostgresStatements } from './postgres-statements.js';
 import { checkErasure } from './erasure.js';
-import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
+import { EVENT_STATES } from './store.js';
 import type {
   ErasureRequest,
   ErasureResult,
@@ -41,12 +41,12 @@ import type {
 } from './store.js';
 import {
   assertHashedOnly,
-  joinEvent,
-  splitEvent,
-  storedEventFacts,
+  checkClaimOptions,
+  newEventRow,
+  toClaimedEvent,
   toEventRecord,
 } from './stored-event.js';
-import type { EventRecordRow } from './stored-event.js';
+import type { ClaimRow, EventRecordRow } from './stored-event.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -229,7 +229,7 @@ export class PostgresStore implements EventStore, DashboardSource {
     checkClaimOptions(options);
     if (options.limit === 0) return [];
     const { adAccountId, now, limit, owner, leaseMs } = options;
-    const { rows } = await this.#query<PgClaimRow>({
+    const { rows } = await this.#query<ClaimRow>({
       name: 'capi_claim',
       text: this.#sql.claim,
       values: [adAccountId, now, limit, owner, now + leaseMs],
@@ -412,38 +412,35 @@ function keyOf(adAccountId: string, eventId: string): string {
   return `${adAccountId}\u0000${eventId}`;
 }
 
-/** The INSERT's twenty arrays, one element per event. */
+/** The INSERT's twenty-one arrays, one element per event, in the order of its `unnest`. */
 function insertColumns(events: readonly NewEvent[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 20 }, () => []);
-  for (const { adAccountId, event, source, receivedAt, privacy } of events) {
-    const suppressed = privacy?.consentAction === 'drop';
-    const parts = splitEvent(event);
-    // A suppressed event is never sent, so its raw IP address and user agent are never kept.
-    if (suppressed) Object.assign(parts, { clientIpAddress: null, clientUserAgent: null });
-    const facts = storedEventFacts(event);
-    const row = [
-      adAccountId,
-      event.event_id,
-      event.event_name,
-      event.event_time,
-      source,
-      receivedAt,
-      parts.payload,
-      parts.clientIpAddress,
-      parts.clientUserAgent,
-      facts.orderId,
-      facts.hasEm,
-      facts.hasPh,
-      facts.hasIpUa,
-      facts.hasClickId,
-      facts.hasExternalId,
-      suppressed ? 'dead' : 'pending',
-      suppressed ? SUPPRESSED_BY_CONSENT : null,
-      privacy?.consent ?? null,
-      privacy?.consentAction ?? null,
-      privacy?.ldpRule ?? null,
+  const columns: unknown[][] = Array.from({ length: 21 }, () => []);
+  for (const newEvent of events) {
+    const row = newEventRow(newEvent);
+    const values = [
+      row.adAccountId,
+      row.eventId,
+      row.eventName,
+      row.eventTime,
+      row.source,
+      row.receivedAt,
+      row.payload,
+      row.clientIpAddress,
+      row.clientUserAgent,
+      row.orderId,
+      row.hasEm,
+      row.hasPh,
+      row.hasIpUa,
+      row.hasClickId,
+      row.hasExternalId,
+      row.state,
+      row.nextAttemptAt,
+      row.lastError,
+      row.consent,
+      row.consentAction,
+      row.ldpRule,
     ];
-    row.forEach((value, i) => columns[i]?.push(value));
+    values.forEach((value, i) => columns[i]?.push(value));
   }
 
   return columns;
@@ -476,28 +473,4 @@ function settleColumns(settlements: readonly Settlement[]): unknown[][] {
   }
 
   return columns;
-}
-
-function checkClaimOptions(options: ClaimOptions): void {
-  // A negative LIMIT is an error in PostgreSQL; refuse it before it reaches the database.
-  if (!Number.isInteger(options.limit) || options.limit < 0) {
-    throw new RangeError('claim option limit must be a non-negative integer');
-  }
-
-  if (!(options.leaseMs > 0)) throw new RangeError('claim option leaseMs must be positive');
-}
-
-function toClaimedEvent(row: PgClaimRow): ClaimedEvent {
-  return {
-    id: row.id,
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    event: joinEvent({
-      payload: row.payload,
-      clientIpAddress: row.client_ip_address,
-      clientUserAgent: row.client_user_agent,
-    }),
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-  };
 }

@@ -7,44 +7,7 @@
 import type Database from 'better-sqlite3';
 
 import { EVENT_RECORD_COLUMNS } from './stored-event.js';
-import type { EventRecordRow as RecordRow } from './stored-event.js';
-
-/** A row as a claim hands it out. */
-export interface ClaimRow {
-  id: number;
-  ad_account_id: string;
-  event_id: string;
-  payload: string;
-  client_ip_address: string | null;
-  client_user_agent: string | null;
-  attempts: number;
-  received_at: number;
-}
-
-export interface InsertParams {
-  adAccountId: string;
-  eventId: string;
-  eventName: string;
-  eventTime: number;
-  source: string;
-  receivedAt: number;
-  payload: string;
-  clientIpAddress: string | null;
-  clientUserAgent: string | null;
-  orderId: string | null;
-  hasEm: 0 | 1;
-  hasPh: 0 | 1;
-  hasIpUa: 0 | 1;
-  hasClickId: 0 | 1;
-  hasExternalId: 0 | 1;
-  /** `pending`, or `dead` for an event suppressed by consent. */
-  state: 'pending' | 'dead';
-  nextAttemptAt: number | null;
-  lastError: string | null;
-  consent: string | null;
-  consentAction: string | null;
-  ldpRule: string | null;
-}
+import type { ClaimRow, EventRecordRow as RecordRow, NewEventRow } from './stored-event.js';
 
 export interface EraseParams {
   adAccountId: string | null;
@@ -184,7 +147,7 @@ type Statement<P extends unknown[] | object, R = unknown> = Database.Statement<P
 
 /** The store's prepared statements (named explicitly so declaration files can name the type). */
 export interface SqliteStatements {
-  insert: Statement<InsertParams>;
+  insert: Statement<NewEventRow>;
   claim: Statement<ClaimParams, ClaimRow>;
   settleDelivered: Statement<{
     id: number;
@@ -227,7 +190,7 @@ export interface SqliteStatements {
 
 export function prepareStatements(db: Database.Database): SqliteStatements {
   return {
-    insert: db.prepare<InsertParams>(`
+    insert: db.prepare<NewEventRow>(`
       INSERT INTO events (ad_account_id, event_id, event_name, event_time, source, received_at,
         payload, client_ip_address, client_user_agent, state, next_attempt_at, order_id,
         has_em, has_ph, has_ip_ua, has_click_id, has_external_id, last_error,

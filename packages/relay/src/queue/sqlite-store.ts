@@ -15,9 +15,9 @@ import { openSqliteConnection } from './sqlite-connection.js';
 import type { CheckpointCadence, SqliteStoreOptions } from './sqlite-connection.js';
 import { runSqliteMigrations } from './sqlite-migrations.js';
 import { prepareStatements } from './sqlite-statements.js';
-import type { ClaimRow, SqliteStatements } from './sqlite-statements.js';
+import type { SqliteStatements } from './sqlite-statements.js';
 import { checkErasure } from './erasure.js';
-import { EVENT_STATES, SUPPRESSED_BY_CONSENT } from './store.js';
+import { EVENT_STATES } from './store.js';
 import type {
   ClaimOptions,
   ErasureRequest,
@@ -34,11 +34,12 @@ import type {
 } from './store.js';
 import {
   assertHashedOnly,
-  joinEvent,
-  splitEvent,
-  storedEventFacts,
+  checkClaimOptions,
+  newEventRow,
+  toClaimedEvent,
   toEventRecord,
 } from './stored-event.js';
+import type { ClaimRow } from './stored-event.js';
 
 export type { SqliteStoreOptions } from './sqlite-connection.js';
 
@@ -268,28 +269,10 @@ export class SqliteStore implements EventStore, DashboardSource {
   }
 
   #insertAll(events: readonly NewEvent[]): EnqueueResult[] {
-    return events.map(({ adAccountId, event, source, receivedAt, privacy }) => {
-      const suppressed = privacy?.consentAction === 'drop';
-      const parts = splitEvent(event);
-      // A suppressed event is never sent, so its raw IP address and user agent are never kept.
-      if (suppressed) Object.assign(parts, { clientIpAddress: null, clientUserAgent: null });
-      const { changes } = this.#statements.insert.run({
-        adAccountId,
-        eventId: event.event_id,
-        eventName: event.event_name,
-        eventTime: event.event_time,
-        source,
-        receivedAt,
-        ...parts,
-        ...storedEventFacts(event),
-        state: suppressed ? 'dead' : 'pending',
-        nextAttemptAt: suppressed ? null : receivedAt,
-        lastError: suppressed ? SUPPRESSED_BY_CONSENT : null,
-        consent: privacy?.consent ?? null,
-        consentAction: privacy?.consentAction ?? null,
-        ldpRule: privacy?.ldpRule ?? null,
-      });
-      return { eventId: event.event_id, status: changes === 1 ? 'accepted' : 'duplicate' };
+    return events.map((newEvent) => {
+      const { changes } = this.#statements.insert.run(newEventRow(newEvent));
+      const eventId = newEvent.event.event_id;
+      return { eventId, status: changes === 1 ? 'accepted' : 'duplicate' };
     });
   }
 
@@ -361,28 +344,4 @@ export class SqliteStore implements EventStore, DashboardSource {
       resolve(work());
     });
   }
-}
-
-function checkClaimOptions(options: ClaimOptions): void {
-  // SQLite reads a negative LIMIT as "no limit": refuse it rather than claim the whole queue.
-  if (!Number.isInteger(options.limit) || options.limit < 0) {
-    throw new RangeError('claim option limit must be a non-negative integer');
-  }
-
-  if (!(options.leaseMs > 0)) throw new RangeError('claim option leaseMs must be positive');
-}
-
-function toClaimedEvent(row: ClaimRow): ClaimedEvent {
-  return {
-    id: row.id,
-    adAccountId: row.ad_account_id,
-    eventId: row.event_id,
-    event: joinEvent({
-      payload: row.payload,
-      clientIpAddress: row.client_ip_address,
-      clientUserAgent: row.client_user_agent,
-    }),
-    attempts: row.attempts,
-    receivedAt: row.received_at,
-  };
 }

@@ -6,7 +6,10 @@
  */
 import type { WireEvent, WireUserData } from '@pinterest-capi/sdk';
 
+import { SUPPRESSED_BY_CONSENT } from './store.js';
 import type {
+  ClaimOptions,
+  ClaimedEvent,
   ConsentAction,
   ConsentValue,
   EventPrivacy,
@@ -81,6 +84,54 @@ export function storedEventFacts(event: WireEvent): StoredEventFacts {
   };
 }
 
+/** Every column a store writes for a new event, named as the SQLite store's parameters are. */
+export interface NewEventRow extends StoredEventParts, StoredEventFacts {
+  adAccountId: string;
+  eventId: string;
+  eventName: string;
+  eventTime: number;
+  source: EventSource;
+  receivedAt: number;
+  /** `pending`, or `dead` for an event suppressed by consent. */
+  state: 'pending' | 'dead';
+  /** When it is first due: on receipt, or never for an event suppressed by consent. */
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  consent: ConsentValue | null;
+  consentAction: ConsentAction | null;
+  ldpRule: LdpRule | null;
+}
+
+/**
+ * Lays a new event out as the row both stores insert. An event its tenant's consent policy
+ * dropped is stored suppressed: dead from the start with the reason {@link SUPPRESSED_BY_CONSENT},
+ * never due, and without its raw IP address and user agent, since it will never be sent. Its facts
+ * still record which identifiers it came with.
+ */
+export function newEventRow(newEvent: NewEvent): NewEventRow {
+  const { adAccountId, event, source, receivedAt, privacy } = newEvent;
+  const suppressed = privacy?.consentAction === 'drop';
+  const parts = splitEvent(event);
+  return {
+    adAccountId,
+    eventId: event.event_id,
+    eventName: event.event_name,
+    eventTime: event.event_time,
+    source,
+    receivedAt,
+    payload: parts.payload,
+    clientIpAddress: suppressed ? null : parts.clientIpAddress,
+    clientUserAgent: suppressed ? null : parts.clientUserAgent,
+    ...storedEventFacts(event),
+    state: suppressed ? 'dead' : 'pending',
+    nextAttemptAt: suppressed ? null : receivedAt,
+    lastError: suppressed ? SUPPRESSED_BY_CONSENT : null,
+    consent: privacy?.consent ?? null,
+    consentAction: privacy?.consentAction ?? null,
+    ldpRule: privacy?.ldpRule ?? null,
+  };
+}
+
 /** Puts a stored event back together: the full wire event, raw IP and user agent included. */
 export function joinEvent(parts: StoredEventParts): WireEvent {
   const event = JSON.parse(parts.payload) as WireEvent;
@@ -88,6 +139,48 @@ export function joinEvent(parts: StoredEventParts): WireEvent {
   if (parts.clientIpAddress !== null) userData.client_ip_address = parts.clientIpAddress;
   if (parts.clientUserAgent !== null) userData.client_user_agent = parts.clientUserAgent;
   return { ...event, user_data: userData };
+}
+
+/** A row as a claim hands it out, in either store. */
+export interface ClaimRow {
+  id: number;
+  ad_account_id: string;
+  event_id: string;
+  payload: string;
+  client_ip_address: string | null;
+  client_user_agent: string | null;
+  attempts: number;
+  received_at: number;
+}
+
+/**
+ * Refuses claim options the SQL would misread: SQLite takes a negative LIMIT as "no limit" (it
+ * would claim the whole queue) and PostgreSQL as an error.
+ *
+ * @throws RangeError naming the option.
+ */
+export function checkClaimOptions(options: ClaimOptions): void {
+  if (!Number.isInteger(options.limit) || options.limit < 0) {
+    throw new RangeError('claim option limit must be a non-negative integer');
+  }
+
+  if (!(options.leaseMs > 0)) throw new RangeError('claim option leaseMs must be positive');
+}
+
+/** A claimed row as the delivery worker takes it: the wire event whole again. */
+export function toClaimedEvent(row: ClaimRow): ClaimedEvent {
+  return {
+    id: row.id,
+    adAccountId: row.ad_account_id,
+    eventId: row.event_id,
+    event: joinEvent({
+      payload: row.payload,
+      clientIpAddress: row.client_ip_address,
+      clientUserAgent: row.client_user_agent,
+    }),
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ApiTarget {
   /** API root ending in `/v5`, without a trailing slash. */
   baseUrl: string;
   fetch?: typeof fetch | undefined;
+  /** How long to wait for an answer. @default 15000 */
+  timeoutMs?: number | undefined;
 }
 
 /** An answer: HTTP status (0 when none came) and the JSON body, or the error text. */
@@ -43,7 +45,7 @@ export async function callApi<T>(
       method: request.method ?? 'GET',
       headers,
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(target.timeoutMs ?? 15_000),
     });
     return await readAnswer<T>(response);
   } catch (error) {

@@ -15,6 +15,7 @@ import { apiBaseUrl, callApi } from './api.js';
 import type { ApiAnswer, ApiTarget } from './api.js';
 import { resolveCredentials } from './credentials.js';
 import type { Credentials } from './credentials.js';
+import { fetchEqs } from './eqs.js';
 import { LOGIN_SCOPES } from './oauth.js';
 import { pinnedSpecVersion } from './spec.js';
 
@@ -355,21 +356,16 @@ function sendFix(status: number, source: string): string {
   return 'see the message above; docs/errors.md lists the codes';
 }
 
-interface EqsItem {
-  overall_status?: string;
-  ingestion_source?: string;
-  source_platform?: string;
-}
-
 async function checkEqs(context: Context): Promise<DoctorCheck> {
   const name = 'Event Quality Score readable';
   if (!context.reader || context.adAccountId === undefined) {
     return needs('eqs', name, 'a token and an ad account (see above)');
   }
 
-  const answer = await callApi<EqsItem[]>(context.target, {
-    path: `/ad_accounts/${encodeURIComponent(context.adAccountId)}/conversion_eqs?lookback_period=14d`,
+  const answer = await fetchEqs(context.target, {
     token: context.reader,
+    adAccountId: context.adAccountId,
+    lookback: '14d',
   });
   if (answer.status !== 200) {
     return fail(
@@ -380,8 +376,8 @@ async function checkEqs(context: Context): Promise<DoctorCheck> {
     );
   }
 
-  const items = Array.isArray(answer.body) ? answer.body : [];
-  const summary = items
+  // The token was accepted, which is what this check asks; a body that is no list reads as empty.
+  const summary = (answer.body ?? [])
     .map(
       (item) =>
         `${item.ingestion_source ?? '?'}/${item.source_platform ?? '?'} ${item.overall_status ?? '?'}`,

@@ -78,7 +78,7 @@ export async function requestToken(
         accept: 'application/json',
       },
       body: new URLSearchParams(options.form).toString(),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(target.timeoutMs ?? 15_000),
     });
     return await readAnswer<TokenAnswer>(response);
   } catch (error) {

@@ -8,9 +8,9 @@
  * and user agent, order id and value; most events with an email; at least half with a click id,
  * an external id and a Tag-paired `event_id`.
  */
-import { callApi } from './api.js';
-import type { ApiAnswer, ApiTarget } from './api.js';
-import { requestToken } from './oauth.js';
+import type { ApiTarget } from './api.js';
+import { describeEqsFailure, fetchEqs, requestEqsAppToken } from './eqs.js';
+import type { EqsItem, EqsLookback } from './eqs.js';
 import type { OAuthClient } from './oauth.js';
 
 /** The signals compared, in the order they are printed. */
@@ -151,13 +151,6 @@ export interface QualityReport {
   signals: SignalComparison[];
 }
 
-interface EqsItem {
-  overall_status?: string;
-  ingestion_source?: string;
-  source_platform?: string;
-  quality_components?: Record<string, Record<string, { coverage?: number; overlap?: number }>>;
-}
-
 /**
  * Reads EQS for one lookback period. Never throws: a refusal comes back as `{ error }` naming the
  * status and Pinterest's message.
@@ -166,19 +159,11 @@ interface EqsItem {
  */
 export async function readEqs(
   target: ApiTarget,
-  request: { token: string; adAccountId: string; lookback: '1d' | '14d' },
+  request: { token: string; adAccountId: string; lookback: EqsLookback },
 ): Promise<EqsReading> {
-  const path =
-    `/ad_accounts/${encodeURIComponent(request.adAccountId)}/conversion_eqs` +
-    `?lookback_period=${request.lookback}`;
-  const answer = await callApi<EqsItem[]>(target, { path, token: request.token });
-  if (answer.status !== 200 || !Array.isArray(answer.body)) return { error: describe(answer) };
+  const answer = await fetchEqs(target, request);
+  if (answer.body === undefined) return { error: describeEqsFailure(answer) };
   return { sources: answer.body.map(toEqsSource) };
-}
-
-function describe(answer: ApiAnswer): string {
-  if (answer.status === 0) return `Pinterest did not answer (${answer.error ?? 'network error'})`;
-  return `HTTP ${answer.status}${answer.error ? `: ${answer.error}` : ''}`;
 }
 
 function toEqsSource(item: EqsItem): EqsSource {
@@ -231,12 +216,11 @@ export async function eqsReadToken(
     );
   }
 
-  const answer = await requestToken(target, {
-    client: sources.client,
-    form: { grant_type: 'client_credentials', scope: 'ads:read' },
-  });
-  if (typeof answer.body?.access_token !== 'string') {
-    throw new Error(`Pinterest refused the app's client credentials (${describe(answer)})`);
+  const answer = await requestEqsAppToken(target, sources.client);
+  if (answer.body === undefined) {
+    throw new Error(
+      `Pinterest refused the app's client credentials (${describeEqsFailure(answer)})`,
+    );
   }
 
   return answer.body.access_token;

@@ -24,12 +24,12 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import { ValidationError, WebhookSignatureError, buildCheckoutEvent } from '@pinterest-capi/sdk';
-import type { ValidationIssue, WireEvent } from '@pinterest-capi/sdk';
+import type { ValidationIssue } from '@pinterest-capi/sdk';
 
 import { RelayHttpError, toRelayHttpError } from '../ingest/errors.js';
 import type { IngestCounts, IngestTenant } from '../ingest/routes.js';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from '../ingest/routes.js';
-import { DEFAULT_PRIVACY_POLICY, applyPrivacy, parseConsent } from '../privacy/policy.js';
+import { buildWithPrivacy } from '../privacy/policy.js';
 import type { PrivacyOutcome } from '../privacy/policy.js';
 import type { EnqueueResult, NewEvent } from '../queue/store.js';
 import { WebhookHttpError } from './errors.js';
@@ -298,7 +298,7 @@ async function settle(reading: WebhookReading, context: SettleContext): Promise<
   }
 
   const built = buildEvent(reading, context);
-  if ('issues' in built) {
+  if (built instanceof ValidationError) {
     report(context, { accepted: 0, duplicates: 0, rejected: 1 });
     return { status: 'rejected', issues: built.issues };
   }
@@ -316,20 +316,13 @@ async function settle(reading: WebhookReading, context: SettleContext): Promise<
 function buildEvent(
   reading: CheckoutReading,
   context: SettleContext,
-): PrivacyOutcome | { issues: readonly ValidationIssue[] } {
-  const consent = parseConsent(reading.consent);
-  if (typeof consent === 'object') return { issues: [consent] };
-  let event: WireEvent;
-  try {
-    const prepare = { ...context.tenant.prepare, now: context.now };
-    event = buildCheckoutEvent(reading.checkout, prepare);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return { issues: error.issues };
-  }
-
-  const outcome = applyPrivacy(event, consent, context.tenant.privacy ?? DEFAULT_PRIVACY_POLICY);
-  return 'rule' in outcome ? { issues: [outcome] } : outcome;
+): PrivacyOutcome | ValidationError {
+  const prepare = { ...context.tenant.prepare, now: context.now };
+  return buildWithPrivacy({
+    consent: reading.consent,
+    build: () => buildCheckoutEvent(reading.checkout, prepare),
+    policy: context.tenant.privacy,
+  });
 }
 
 async function store(
