@@ -24,7 +24,7 @@ export interface PostgresPacerOptions {
   callsPerMinute: number;
   /**
    * The window's length. Only tests shorten it.
-   * @default 60000
+   * @default PACER_WINDOW_MS (61000: a minute, and a second for the call to reach Pinterest)
    */
   windowMs?: number;
 }
@@ -36,8 +36,6 @@ interface SlotRow {
   now: number;
 }
 
-// As the SDK's CallPacer: a minute, and a second for the call to reach Pinterest.
-const DEFAULT_WINDOW_MS = PACER_WINDOW_MS;
 // Keeps the pacer's advisory locks apart from the migrations' (see postgres-migrations.ts).
 const PACER_LOCK_CLASS = 0x70_63_61_70; // 'pcap'
 
@@ -65,7 +63,7 @@ export class PostgresPacer implements Pacer {
 
   constructor(options: PostgresPacerOptions) {
     this.callsPerMinute = positiveInteger('callsPerMinute', options.callsPerMinute);
-    this.windowMs = positiveInteger('windowMs', options.windowMs ?? DEFAULT_WINDOW_MS);
+    this.windowMs = positiveInteger('windowMs', options.windowMs ?? PACER_WINDOW_MS);
     this.#pool = options.pool;
     this.#quotedSchema = options.quotedSchema;
     this.#sql = takeSlotSql(`${options.quotedSchema}.call_slots`);

@@ -28,8 +28,6 @@ export interface PostgresStatements {
   erase: string;
 }
 
-const RECORD_COLUMNS = EVENT_RECORD_COLUMNS;
-
 // Repeats the WHERE of the partial index `events_due` word for word, so the planner can use it.
 const UNDELIVERED = `state IN ('pending', 'in_flight', 'failed')`;
 
@@ -44,8 +42,8 @@ export function postgresStatements(s: string): PostgresStatements {
     nextDueAt: `SELECT min(due_at) AS due FROM ${events}
       WHERE ad_account_id = $1 AND ${UNDELIVERED}`,
     accountsWithWork: accountsWithWorkSql(events),
-    get: `SELECT ${RECORD_COLUMNS} FROM ${events} WHERE ad_account_id = $1 AND event_id = $2`,
-    findByEventId: `SELECT ${RECORD_COLUMNS} FROM ${events} WHERE event_id = $1
+    get: `SELECT ${EVENT_RECORD_COLUMNS} FROM ${events} WHERE ad_account_id = $1 AND event_id = $2`,
+    findByEventId: `SELECT ${EVENT_RECORD_COLUMNS} FROM ${events} WHERE event_id = $1
       ORDER BY received_at DESC, id DESC`,
     countByState: `SELECT state, count(*) AS count FROM ${events} GROUP BY state`,
     // One probe of events_state per state; a single min over `state IN (...)` would scan them.

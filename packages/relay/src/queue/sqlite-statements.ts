@@ -34,8 +34,6 @@ export interface ReplayParams {
   now: number;
 }
 
-const RECORD_COLUMNS = EVENT_RECORD_COLUMNS;
-
 // The literal `state IN ('pending', 'in_flight', 'failed')` repeats the WHERE of the partial index
 // `events_work` word for word: SQLite uses a partial index only when the query states its
 // condition, so these queries walk undelivered rows only.
@@ -215,9 +213,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     nextDueAt: db.prepare<[string], { due: number | null }>(NEXT_DUE_AT),
     accountsWithWork: db.prepare<[], { ad_account_id: string }>(ACCOUNTS_WITH_WORK),
     get: db.prepare<[string, string], RecordRow>(`
-      SELECT ${RECORD_COLUMNS} FROM events WHERE ad_account_id = ? AND event_id = ?`),
+      SELECT ${EVENT_RECORD_COLUMNS} FROM events WHERE ad_account_id = ? AND event_id = ?`),
     findByEventId: db.prepare<[string], RecordRow>(`
-      SELECT ${RECORD_COLUMNS} FROM events WHERE event_id = ?
+      SELECT ${EVENT_RECORD_COLUMNS} FROM events WHERE event_id = ?
       ORDER BY received_at DESC, id DESC`),
     countByState: db.prepare<[], { state: string; count: number }>(`
       SELECT state, count(*) AS count FROM events GROUP BY state`),

@@ -46,7 +46,6 @@ interface KeyState {
  * together with its successor. Holding it a second longer costs under 2% of the budget.
  */
 export const PACER_WINDOW_MS = 61_000;
-const WINDOW_MS = PACER_WINDOW_MS;
 
 /** Calls per minute per ad account that the spec allows (facts §1.2). */
 export const DEFAULT_CALLS_PER_MINUTE = 5000;
@@ -61,9 +60,10 @@ export interface Pacer {
 }
 
 /**
- * Lets at most `callsPerMinute` calls per key (an ad account id) through in any rolling
- * window of {@link PACER_WINDOW_MS} (a minute, and a second for the call to arrive). Callers beyond the budget wait in arrival order; one timer per key wakes them when the
- * oldest call leaves the window, so waiting costs no CPU.
+ * Lets at most `callsPerMinute` calls per key (an ad account id) through in any rolling window
+ * of {@link PACER_WINDOW_MS} (a minute, and a second for the call to arrive). Callers beyond the
+ * budget wait in arrival order; one timer per key wakes them when the oldest call leaves the
+ * window, so waiting costs no CPU.
  *
  * @throws CapiError `CAPI_ERR_CLIENT_OPTIONS` when `callsPerMinute` is not a positive integer.
  * @example
@@ -139,7 +139,7 @@ export class CallPacer implements Pacer {
   }
 
   #expire(state: KeyState): void {
-    const horizon = this.#now() - WINDOW_MS;
+    const horizon = this.#now() - PACER_WINDOW_MS;
     const firstLive = state.granted.findIndex((at) => at > horizon);
     state.granted.splice(0, firstLive === -1 ? state.granted.length : firstLive);
   }
@@ -161,7 +161,7 @@ export class CallPacer implements Pacer {
       return;
     }
 
-    const delay = Math.max(0, oldest + WINDOW_MS - this.#now());
+    const delay = Math.max(0, oldest + PACER_WINDOW_MS - this.#now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
       this.#schedule(key, state);
