@@ -306,6 +306,27 @@ describe('ConversionsClient against the sandbox', () => {
     expect(seen.retry).toMatchObject([{ attempt: 1, reason: 'timeout', possibleDuplicate: true }]);
   });
 
+  it('reads an answer that arrived while the event loop was busy past timeoutMs', async () => {
+    // Once the sandbox has handed its answer to the socket, the loop is kept busy past the
+    // client's deadline: both the deadline and the answer are then due in the same turn.
+    const busyAfterAnswer = (_request: unknown, response: NodeJS.EventEmitter) => {
+      response.once('finish', () => {
+        const until = Date.now() + 400;
+        while (Date.now() < until);
+      });
+    };
+
+    sandbox.app.server.once('request', busyAfterAnswer);
+    const client = makeClient({ timeoutMs: 150 });
+    const seen = record(client);
+
+    const result = await client.sendPrepared([wireEvent(1)]);
+
+    expect(result).toMatchObject({ processed: 1, calls: 1 });
+    expect(seen.retry).toEqual([]);
+    expect(await recordedEvents()).toHaveLength(1);
+  });
+
   it('marks a batch not_sent with the last error once attempts run out', async () => {
     await injectFault({ status: 503, calls: 10 });
     const client = makeClient({ maxAttempts: 3 });

@@ -20,7 +20,7 @@ import type { ValidationIssue } from '../errors.js';
 import type { WireEvent, WireEventsRequest } from '../wire.js';
 import { chunkEvents } from './batch.js';
 import type { ClientEvents, RetryEvent } from './events.js';
-import { describeNetworkError, linkSignals, readBody, sleep } from './network.js';
+import { answerDeadline, describeNetworkError, linkSignals, readBody, sleep } from './network.js';
 import { resolveClientOptions } from './options.js';
 import type { ClientOptions, ResolvedClientOptions } from './options.js';
 import { notSent, outcomesFromAnswer, summarize } from './outcomes.js';
@@ -254,8 +254,8 @@ export class ConversionsClient extends EventEmitter<ClientEvents> {
   }
 
   async #exchange(call: BatchCall): Promise<Exchange> {
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const linked = linkSignals(timeout, call.signal);
+    const deadline = answerDeadline(this.#options.timeoutMs);
+    const linked = linkSignals(deadline.signal, call.signal);
     const started = performance.now();
     call.calls += 1;
     try {
@@ -271,9 +271,10 @@ export class ConversionsClient extends EventEmitter<ClientEvents> {
       const durationMs = Math.round(performance.now() - started);
       return { kind: 'response', response, body, durationMs };
     } catch (error) {
-      return { kind: 'no_answer', result: this.#noAnswer(call, error, timeout) };
+      return { kind: 'no_answer', result: this.#noAnswer(call, error, deadline.signal) };
     } finally {
       linked.dispose();
+      deadline.clear();
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeNetworkError, linkSignals } from './network.js';
+import { answerDeadline, describeNetworkError, linkSignals } from './network.js';
 
 describe('linkSignals', () => {
   it('returns the timeout signal itself when there is no caller signal', () => {
@@ -34,6 +34,27 @@ describe('linkSignals', () => {
     caller.abort();
 
     expect(linked.signal.aborted).toBe(false);
+  });
+});
+
+describe('answerDeadline', () => {
+  it('aborts with a TimeoutError once the time is up', async () => {
+    const deadline = answerDeadline(20);
+
+    await new Promise((resolve) => {
+      deadline.signal.addEventListener('abort', resolve);
+    });
+
+    expect(deadline.signal.reason).toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('never aborts once cleared', async () => {
+    const deadline = answerDeadline(5);
+
+    deadline.clear();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+
+    expect(deadline.signal.aborted).toBe(false);
   });
 });
 

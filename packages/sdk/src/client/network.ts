@@ -1,7 +1,7 @@
 /**
  * @module client/network
- * Small helpers around fetch: reading an answer's body, telling network failures apart, and
- * waiting between attempts.
+ * Small helpers around fetch: reading an answer's body, telling network failures apart, a
+ * deadline that never discards an answer already received, and waiting between attempts.
  */
 
 /** The parsed JSON body; the raw text if it is not JSON; undefined if it could not be read. */
@@ -58,6 +58,37 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<bool
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * A call's deadline: like `AbortSignal.timeout(ms)`, but it yields to input before it fires. The
+ * event loop runs due timers before it reads sockets, so after a stall (a long GC pause, a busy
+ * handler) a plain timeout fires ahead of an answer already waiting on the socket, and a batch
+ * Pinterest processed and answered would be sent again. Here the timer only schedules the abort
+ * for the loop's check phase, after that turn's reads; the deadline moves by one turn at most.
+ * `clear` must be called once the call has ended.
+ *
+ * @example
+ * const deadline = answerDeadline(15_000);
+ * try { await fetch(url, { signal: deadline.signal }); } finally { deadline.clear(); }
+ */
+export function answerDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  let abort: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => {
+    abort = setImmediate(() => {
+      controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+    });
+  }, ms);
+  // Like AbortSignal.timeout: a pending deadline alone does not keep the process alive.
+  timer.unref();
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      if (abort !== undefined) clearImmediate(abort);
+    },
+  };
 }
 
 /**
