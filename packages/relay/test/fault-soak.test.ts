@@ -44,8 +44,13 @@ const KEY = 'fault-soak-key-2c81';
  */
 const BUDGET = 20;
 const WINDOW_MS = 60_000;
-/** The relay's call timeout is half its lease: 1 s. */
-const LEASE_MS = 2000;
+/**
+ * The relay's call timeout is half its lease: 2 s. The other half is how long the event loop may
+ * stall before a call's expired lease lets its events be claimed again while its answer waits.
+ */
+const LEASE_MS = 4000;
+/** Longer than the relay's timeout: processed after the relay gave up on the answer. */
+const HELD_MS = 2500;
 const STRETCH_MS = 8000;
 const REQUESTS = 100;
 const PER_REQUEST = 30;
@@ -99,8 +104,7 @@ async function injectStretch(): Promise<void> {
   await injectFault(sandbox.url, { status: 500, rate: 0.3, ...during });
   await injectFault(sandbox.url, { timeout: true, rate: 0.08, ...during });
   await injectFault(sandbox.url, { drop: true, rate: 0.08, ...during });
-  // Longer than the relay's 1 s timeout: processed after the relay gave up on the answer.
-  await injectFault(sandbox.url, { latencyMs: 1500, rate: 0.08, ...during });
+  await injectFault(sandbox.url, { latencyMs: HELD_MS, rate: 0.08, ...during });
 }
 
 /**
@@ -119,8 +123,9 @@ async function ingestDuringStretch(url: string, callsSeen: () => number): Promis
       }
     }
 
-    // A second burst of 429s a quarter in; midway, a few calls are certain to be processed after
-    // the relay gave up on them.
+    // A second burst of 429s a quarter in (listed after the others, it decides only the calls no
+    // earlier fault does); midway, a few calls are certain to be processed after the relay gave
+    // up on them.
     if (r === REQUESTS / 4) {
       await injectFault(sandbox.url, { status: 429, calls: 3, retryAfterSeconds: 1 });
     }
@@ -131,7 +136,7 @@ async function ingestDuringStretch(url: string, callsSeen: () => number): Promis
       await waitFor('the first seven calls', () => (callsSeen() >= 7 ? true : undefined), {
         timeoutMs: 60_000,
       });
-      await injectFault(sandbox.url, { latencyMs: 1500, calls: 6 });
+      await injectFault(sandbox.url, { latencyMs: HELD_MS, calls: 6 });
     }
 
     await sleep(pause);

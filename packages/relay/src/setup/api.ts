@@ -73,8 +73,13 @@ export async function readAnswer<T>(response: Response): Promise<ApiAnswer<T>> {
   };
 }
 
-function describeNetworkError(error: unknown): string {
+/**
+ * Names a failed fetch by its system code (`ECONNREFUSED`) or else its message, with any URL in it
+ * replaced: fetch quotes a URL it refuses, and a base URL may carry credentials.
+ */
+export function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (typeof cause === 'string') return cause;
-  return error instanceof Error ? error.message : 'network error';
+  if (!(error instanceof Error)) return 'network error';
+  return error.message.replace(/\b[a-z][a-z\d+.-]*:\/\/\S+/gi, '<url>');
 }

@@ -50,6 +50,21 @@ describe('fetchEqs', () => {
   });
 });
 
+describe('a request fetch refuses', () => {
+  it('names the failure without the URL it was given, credentials and all', async () => {
+    const target = { baseUrl: 'https://relay-user:hunter2-b7@api.test/v5' };
+
+    const read = await fetchEqs(target, request);
+    const token = await requestEqsAppToken(target, client);
+
+    for (const answer of [read, token]) {
+      expect(answer.status).toBe(0);
+      expect(describeEqsFailure(answer)).toContain('<url>');
+      expect(describeEqsFailure(answer)).not.toContain('hunter2');
+    }
+  });
+});
+
 describe('requestEqsAppToken', () => {
   it('asks for an ads:read client-credentials token', async () => {
     const fake = answering(200, {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { callApi, readAnswer } from './api.js';
+import { callApi, describeNetworkError, readAnswer } from './api.js';
 import type { ApiAnswer, ApiTarget } from './api.js';
 import { readTokens, withTokenLock, writeTokens } from './token-store.js';
 import type { StoredTokens } from './token-store.js';
@@ -82,7 +82,7 @@ export async function requestToken(
     });
     return await readAnswer<TokenAnswer>(response);
   } catch (error) {
-    return { status: 0, body: undefined, error: (error as Error).message };
+    return { status: 0, body: undefined, error: describeNetworkError(error) };
   }
 }
 

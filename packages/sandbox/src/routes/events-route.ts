@@ -33,8 +33,9 @@ export function registerEventsRoute(app: FastifyInstance, state: SandboxState): 
     onRequest: (request, reply, done) => {
       arrivals.set(request.raw, state.now());
       // A client that gives up before the answer (a call held by latency past its timeout) gets
-      // none, and Fastify then runs no onResponse: the call is logged here with status 0, though
-      // the sandbox goes on to process its events, as Pinterest would.
+      // none, and Fastify then runs no onResponse: the call is logged here with status 0. Once its
+      // body was read the sandbox still processes its events, as Pinterest would; a client gone
+      // before that is logged with no events.
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) recordCall(state, request, 0);
       });

@@ -80,6 +80,7 @@ describe('resolveClientOptions', () => {
     ['concurrency', 'of 0', { concurrency: 0 }],
     ['maxAttempts', 'that is fractional', { maxAttempts: 1.5 }],
     ['timeoutMs', 'below 1', { timeoutMs: -1 }],
+    ['timeoutMs', 'longer than a timer can wait', { timeoutMs: 2 ** 31 }],
     ['retryMaxMs', 'below retryBaseMs', { retryBaseMs: 100, retryMaxMs: 10 }],
     ['callsPerMinute', 'of 0', { callsPerMinute: 0 }],
     ['fetch', 'that is a string', { fetch: 'fetch' }],

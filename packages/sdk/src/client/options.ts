@@ -60,7 +60,8 @@ export interface ClientOptions {
    */
   retryMaxMs?: number;
   /**
-   * Time allowed for one attempt, answer body included.
+   * Time allowed for one attempt, answer body included; at most 2,147,483,647 (Node's longest
+   * timer). An answer already waiting on the socket when it runs out is still read.
    * @default 15000
    */
   timeoutMs?: number;
@@ -113,14 +114,26 @@ function optionsError(option: string, rule: string): CapiError {
   return new CapiError('CAPI_ERR_CLIENT_OPTIONS', `ConversionsClient: ${option} ${rule}`);
 }
 
-function integerOption(name: string, value: unknown, fallback: number, min: number): number {
+/** An integer option's default and the range it must fall in (`max` defaults to unbounded). */
+interface IntegerRange {
+  fallback: number;
+  min: number;
+  max?: number;
+}
+
+function integerOption(name: string, value: unknown, range: IntegerRange): number {
+  const { fallback, min, max = Number.MAX_SAFE_INTEGER } = range;
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw optionsError(name, `must be an integer of at least ${min}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const span = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw optionsError(name, `must be an integer ${span}`);
   }
 
   return value;
 }
+
+/** The longest delay Node's timers take; a longer one fires at once, with a warning. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function functionOption<F>(name: string, value: unknown, fallback: F): F {
   if (value === undefined) return fallback;
@@ -171,7 +184,10 @@ function isPacer(value: unknown): value is Pacer {
 
 function checkPacer(options: ClientOptions): Pacer {
   const fallback = DEFAULT_CALLS_PER_MINUTE;
-  const callsPerMinute = integerOption('callsPerMinute', options.callsPerMinute, fallback, 1);
+  const callsPerMinute = integerOption('callsPerMinute', options.callsPerMinute, {
+    fallback: fallback,
+    min: 1,
+  });
   const { pacer } = options;
   if (pacer === undefined) return sharedPacer(callsPerMinute);
   if (!isPacer(pacer)) {
@@ -202,7 +218,11 @@ function checkStrings(options: ClientOptions): void {
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   checkCredentials(options);
   checkStrings(options);
-  const retryBaseMs = integerOption('retryBaseMs', options.retryBaseMs, 500, 0);
+  const retryBaseMs = integerOption('retryBaseMs', options.retryBaseMs, {
+    fallback: 500,
+    min: 0,
+    max: MAX_TIMER_MS,
+  });
   const fallbackFetch = globalThis.fetch as typeof fetch | undefined;
   const fetchImpl = functionOption<typeof fetch | undefined>('fetch', options.fetch, fallbackFetch);
   if (fetchImpl === undefined) throw optionsError('fetch', 'is required where fetch is missing');
@@ -213,11 +233,19 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     baseUrl: checkBaseUrl(options.baseUrl),
     test: options.test ?? false,
     pacer: checkPacer(options),
-    concurrency: integerOption('concurrency', options.concurrency, 4, 1),
-    maxAttempts: integerOption('maxAttempts', options.maxAttempts, 6, 1),
+    concurrency: integerOption('concurrency', options.concurrency, { fallback: 4, min: 1 }),
+    maxAttempts: integerOption('maxAttempts', options.maxAttempts, { fallback: 6, min: 1 }),
     retryBaseMs,
-    retryMaxMs: integerOption('retryMaxMs', options.retryMaxMs, 60_000, retryBaseMs),
-    timeoutMs: integerOption('timeoutMs', options.timeoutMs, 15_000, 1),
+    retryMaxMs: integerOption('retryMaxMs', options.retryMaxMs, {
+      fallback: 60_000,
+      min: retryBaseMs,
+      max: MAX_TIMER_MS,
+    }),
+    timeoutMs: integerOption('timeoutMs', options.timeoutMs, {
+      fallback: 15_000,
+      min: 1,
+      max: MAX_TIMER_MS,
+    }),
     fetch: fetchImpl,
     userAgent: options.userAgent ?? `@pinterest-capi/sdk node/${process.versions.node}`,
     random: functionOption('random', options.random, Math.random),
