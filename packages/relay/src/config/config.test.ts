@@ -158,6 +158,19 @@ describe('loadConfig from the environment', () => {
   });
 });
 
+describe('loadConfig API base URL', () => {
+  it.each(['api.pinterest.com/v5', 'ftp://api.test/v5', 'https://user:pass-8d1c@api.test/v5'])(
+    'refuses PINTEREST_API_BASE_URL=%s without echoing it',
+    async (url) => {
+      const message = await configError({ env: { PINTEREST_API_BASE_URL: url } });
+
+      expect(message).toBe(
+        'PINTEREST_API_BASE_URL must be an absolute http(s) URL without a user name or password',
+      );
+    },
+  );
+});
+
 describe('loadConfig port', () => {
   it.each(['abc', '-1', '65536', '80.5', '0x50'])(
     'refuses PORT=%s and names PORT',

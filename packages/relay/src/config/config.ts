@@ -108,7 +108,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfi
   const base: Omit<RelayConfig, 'mode' | 'tenants'> = {
     port,
     host: file?.host ?? env['HOST'] ?? '0.0.0.0',
-    apiBaseUrl: file?.apiBaseUrl ?? env['PINTEREST_API_BASE_URL'] ?? DEFAULT_API_BASE_URL,
+    apiBaseUrl: checkApiBaseUrl(
+      file?.apiBaseUrl ?? env['PINTEREST_API_BASE_URL'] ?? DEFAULT_API_BASE_URL,
+    ),
     databaseUrl: file?.databaseUrl ?? env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL,
     delivery: { ...DEFAULT_DELIVERY, ...deliveryFromFile(file) },
     retentionDays: file?.retentionDays ?? 30,
@@ -144,6 +146,32 @@ export async function loadConfig(options: LoadConfigOptions): Promise<RelayConfi
     privacy: privacyFromEnv(env),
   };
   return { ...base, mode: 'sandbox', tenants: [], sandboxTenant };
+}
+
+/**
+ * The API base URL must be an absolute http(s) URL without a user name or password: fetch refuses
+ * the latter on every call and quotes it, password and all, in its error.
+ */
+function checkApiBaseUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+
+  const usable =
+    url !== undefined &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.username === '' &&
+    url.password === '';
+  if (!usable) {
+    throw new ConfigError(
+      'PINTEREST_API_BASE_URL must be an absolute http(s) URL without a user name or password',
+    );
+  }
+
+  return value;
 }
 
 function parsePort(value: string | undefined): number {

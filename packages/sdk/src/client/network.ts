@@ -1,7 +1,7 @@
 /**
  * @module client/network
  * Small helpers around fetch: reading an answer's body, telling network failures apart, a
- * deadline that never discards an answer already received, and waiting between attempts.
+ * deadline that reads an answer already waiting before it fires, and waiting between attempts.
  */
 
 /** The parsed JSON body; the raw text if it is not JSON; undefined if it could not be read. */

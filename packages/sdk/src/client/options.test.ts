@@ -77,6 +77,7 @@ describe('resolveClientOptions', () => {
     ['accessToken', 'with a space', { accessToken: 'pina abc' }],
     ['baseUrl', 'without a scheme', { baseUrl: 'api.pinterest.com/v5' }],
     ['baseUrl', 'over ftp', { baseUrl: 'ftp://example.com' }],
+    ['baseUrl', 'with a password', { baseUrl: 'https://user:pass-4f2a@api.test/v5' }],
     ['concurrency', 'of 0', { concurrency: 0 }],
     ['maxAttempts', 'that is fractional', { maxAttempts: 1.5 }],
     ['timeoutMs', 'below 1', { timeoutMs: -1 }],

@@ -159,6 +159,11 @@ function checkBaseUrl(value: unknown): string {
     throw optionsError('baseUrl', 'must not carry a query or a fragment');
   }
 
+  // fetch refuses such a URL on every call, and quotes it, password and all, in its error.
+  if (url.username !== '' || url.password !== '') {
+    throw optionsError('baseUrl', 'must not carry a user name or password');
+  }
+
   return url.href.replace(/\/+$/, '');
 }
 
@@ -183,9 +188,8 @@ function isPacer(value: unknown): value is Pacer {
 }
 
 function checkPacer(options: ClientOptions): Pacer {
-  const fallback = DEFAULT_CALLS_PER_MINUTE;
   const callsPerMinute = integerOption('callsPerMinute', options.callsPerMinute, {
-    fallback: fallback,
+    fallback: DEFAULT_CALLS_PER_MINUTE,
     min: 1,
   });
   const { pacer } = options;
